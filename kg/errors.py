@@ -1,0 +1,40 @@
+"""Errors the library raises; the CLI shows each as one line `Error: ...` and exits 1."""
+
+from __future__ import annotations
+
+
+class KGError(Exception):
+    """Base of every error a user can cause (bad input, bad query, missing store)."""
+
+
+class InputError(KGError):
+    """A listing file that cannot be read; names the file and, where known, the line."""
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.line = line
+        self.reason = message
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {message}")
+
+
+class RecordError(KGError):
+    """One bad record inside an otherwise readable file: skipped with a warning."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.reason = message
+        super().__init__(f"{self.path}:{line}: {message}")
+
+
+class StoreError(KGError):
+    """The store is missing, locked or cannot be written."""
+
+
+class QueryError(KGError):
+    """A SPARQL query that does not parse or is not allowed."""
+
+
+class ExportError(KGError):
+    """An export that cannot be written."""

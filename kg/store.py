@@ -1,0 +1,59 @@
+"""The on-disk Oxigraph store: opening it, loading batches atomically, counting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import StoreError
+
+DEFAULT_STORE = "kg-store"
+# The marker file tells a store directory made by us from any other directory.
+_MARKER = "MEDIMG_KG_STORE"
+
+
+def open_store(path: str | Path = DEFAULT_STORE, *, read_only: bool = False) -> ox.Store:
+    """Open (or, for writing, create) the store at `path`.
+
+    Read-only opening never creates anything, so a mistyped `--store` is reported instead of
+    silently querying an empty new store.
+    """
+    path = Path(path)
+    if read_only:
+        if not (path / _MARKER).exists():
+            raise StoreError(f"no store at {path} (run `kg build` first or pass --store)")
+        try:
+            return ox.Store.read_only(str(path))
+        except OSError as exc:
+            raise StoreError(f"cannot open store {path}: {_first_line(exc)}") from None
+    if path.exists() and not path.is_dir():
+        raise StoreError(f"{path} exists and is not a directory")
+    if path.is_dir() and any(path.iterdir()) and not (path / _MARKER).exists():
+        raise StoreError(f"{path} is a non-empty directory that is not a medimg-kg store")
+    try:
+        store = ox.Store(str(path))
+    except OSError as exc:
+        raise StoreError(f"cannot open store {path}: {_first_line(exc)}") from None
+    (path / _MARKER).touch()
+    return store
+
+
+def add_batch(store: ox.Store, quads: Iterable[ox.Quad]) -> None:
+    """Insert one batch in a single transaction: all of it lands, or none of it."""
+    try:
+        store.extend(quads)
+    except OSError as exc:
+        raise StoreError(f"writing to the store failed: {_first_line(exc)}") from None
+
+
+def triple_count(store: ox.Store) -> int:
+    """Number of quads in the store (every quad lives in the default graph)."""
+    result = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    return int(next(iter(result))["n"].value)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
