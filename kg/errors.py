@@ -38,3 +38,11 @@ class QueryError(KGError):
 
 class ExportError(KGError):
     """An export that cannot be written."""
+
+
+class ServeError(KGError):
+    """The SPARQL server cannot be found, started or kept running."""
+
+
+class PushError(KGError):
+    """Uploading to a remote SPARQL endpoint failed (after retries); says what was sent."""

@@ -1,0 +1,115 @@
+"""The SKOS vocabulary (ontology/vocab/*.ttl) as lookup tables for the matcher."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import SKOS
+
+from kg import DEFAULT_BASE
+from kg.extractors.normalize import exact_key, loose_key
+from kg.extractors.words import split_words
+
+SCHEME_KINDS = {
+    "scheme/models": "model",
+    "scheme/datasets": "dataset",
+    "scheme/modalities": "modality",
+    "scheme/tasks": "task",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One SKOS concept: base-free key ("model/u-net"), kind, labels, DICOM notation."""
+
+    key: str
+    kind: str
+    label: str
+    aliases: tuple[str, ...] = ()
+    notation: str | None = None
+
+
+def is_strict(alias: str) -> bool:
+    """Match case-sensitively? Acronyms ("SAM", "CT") and plain capitalised words
+    ("Gemini", "Synapse") collide with ordinary words when case is ignored; mixed shapes
+    ("nnU-Net", "GPT-4o") and phrases do not."""
+    if " " in alias.strip() or alias.islower():
+        return False
+    body = alias[1:]
+    mixed = any(ch.isupper() for ch in body) and any(ch.islower() for ch in alias)
+    return not (mixed or (any(ch.isdigit() for ch in alias) and any(ch.islower() for ch in alias)))
+
+
+@dataclass
+class Vocabulary:
+    """Entries plus the tables the matcher reads.
+
+    `strict` maps exact keys of single-word case-sensitive aliases, `loose` maps the
+    space-joined loose keys of each alias's words; `starts` holds first words of phrases.
+    """
+
+    entries: dict[str, Entry] = field(default_factory=dict)
+    strict: dict[str, Entry] = field(default_factory=dict)
+    loose: dict[str, Entry] = field(default_factory=dict)
+    starts: set[str] = field(default_factory=set)
+    max_words: int = 1
+    digest: str = ""
+
+    def add(self, entry: Entry) -> None:
+        self.entries[entry.key] = entry
+        for alias in (entry.label, *entry.aliases):
+            words = [loose_key(w) for _, _, w in split_words(alias)]
+            words = [w for w in words if w]
+            if not words:
+                continue
+            if len(words) == 1 and is_strict(alias):
+                self.strict.setdefault(exact_key(alias), entry)
+                continue
+            self.loose.setdefault(" ".join(words), entry)
+            if len(words) > 1:
+                self.starts.add(words[0])
+                self.max_words = max(self.max_words, len(words))
+
+    def lookup(self, words: list[str], exact: str | None = None) -> Entry | None:
+        """Entry for a run of loose word keys (and the exact key of a single word)."""
+        if exact is not None:
+            hit = self.strict.get(exact)
+            if hit is not None:
+                return hit
+        return self.loose.get(" ".join(words))
+
+
+def load_vocabulary(paths: Iterable[Path], base: str = DEFAULT_BASE) -> Vocabulary:
+    """Parse the SKOS files; concept IRIs under `base` become base-free keys."""
+    vocab = Vocabulary()
+    digest = hashlib.sha1()
+    for path in sorted(paths):
+        data = Path(path).read_bytes()
+        digest.update(path.name.encode() + b"\0" + data)
+        graph = Graph()
+        graph.parse(data=data, format="turtle", publicID=base)
+        # sorted: when two concepts share an alias, the first key wins on every run
+        for concept, scheme in sorted(graph.subject_objects(SKOS.inScheme)):
+            kind = SCHEME_KINDS.get(str(scheme).removeprefix(base))
+            if kind is None or not isinstance(concept, URIRef):
+                continue
+            label = graph.value(concept, SKOS.prefLabel)
+            if label is None:
+                continue
+            aliases = tuple(sorted(str(a) for a in graph.objects(concept, SKOS.altLabel)))
+            notations = sorted(str(n) for n in graph.objects(concept, SKOS.notation))
+            vocab.add(
+                Entry(
+                    key=str(concept).removeprefix(base),
+                    kind=kind,
+                    label=str(label),
+                    aliases=aliases,
+                    notation=notations[0] if notations else None,
+                )
+            )
+    vocab.digest = digest.hexdigest()
+    return vocab

@@ -1,0 +1,44 @@
+"""Word and sentence segmentation on character offsets.
+
+spaCy's tokenizer splits "LLaVA-Med" into three tokens; names are matched on these
+"words" instead: runs of letters and digits joined by hyphens, apostrophes, dots or "&"
+("nnU-Net", "ISLES'22", "GPT-3.5", "H&E", "U-Net++"). "/" separates ("PET/CT").
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]*(?:[-\u2010\u2011\u2013'\u2019.&][A-Za-z0-9_]+)*\+*")
+_POSSESSIVE = re.compile(r"['\u2019]s$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])|\n\s*\n|\n(?=[A-Z])")
+
+
+def split_words(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, word) for every word; a trailing possessive "'s" is not part of it."""
+    out = []
+    for m in WORD_RE.finditer(text):
+        word = m.group()
+        end = m.end()
+        if _POSSESSIVE.search(word) and len(word) > 2:
+            word = word[:-2]
+            end -= 2
+        out.append((m.start(), end, word))
+    return out
+
+
+def sentence_starts(text: str) -> list[int]:
+    """Start offsets of sentences; a cheap splitter (no abbreviation handling needed
+    for provenance: the sentence is context, not an identifier)."""
+    return [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
+
+
+def sentence_of(text: str, starts: list[int], offset: int) -> tuple[int, int]:
+    """Character span of the sentence containing `offset`."""
+    i = bisect_right(starts, offset) - 1
+    begin = starts[i]
+    end = starts[i + 1] if i + 1 < len(starts) else len(text)
+    while end > begin and text[end - 1].isspace():
+        end -= 1
+    return begin, end

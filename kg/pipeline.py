@@ -1,0 +1,173 @@
+"""Build and extract: the stages of DESIGN.md's data flow wired together.
+
+Reading runs twice over the input. The first pass only collects identity keys (arXiv id,
+DOI, PMID, normalised title, abstract opening) and finds which records describe the same
+paper; it also surfaces every unreadable file before anything is written. The second pass
+streams records again, holds back only papers whose other parts have not arrived yet,
+merges them, extracts entities batch by batch and hands each batch on. Memory is bounded
+by the batch size and the number of papers split across files, never by the corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.errors import RecordError
+from kg.merge import merge_records, title_key
+from kg.records import Mention, PaperRecord
+from kg.sources import iter_records
+
+SkipHandler = Callable[[RecordError], None]
+
+
+def _digest(kind: str, value: str) -> bytes:
+    # 12 bytes keep the first-pass index small while collisions stay out of reach.
+    return hashlib.blake2b(f"{kind}\x00{value}".encode(), digest_size=12).digest()
+
+
+def _record_keys(record: PaperRecord) -> list[bytes]:
+    keys = []
+    if record.arxiv:
+        keys.append(_digest("arxiv", record.arxiv))
+    if record.doi:
+        keys.append(_digest("doi", record.doi.lower()))
+    if record.pmid:
+        keys.append(_digest("pmid", record.pmid))
+    if record.title and (tk := title_key(record.title)):
+        keys.append(_digest("title", tk))
+    if record.abstract:
+        opening = title_key(record.abstract)[:120]
+        if len(opening) >= 60:  # too short an opening is not distinctive
+            keys.append(_digest("abstract", opening))
+    return keys
+
+
+class _Identities:
+    """Union-find over identity keys; two different arXiv ids never end up as one paper."""
+
+    def __init__(self) -> None:
+        self.parent: dict[bytes, bytes] = {}
+        self.arxiv: dict[bytes, str] = {}  # root -> arXiv id of the component
+
+    def find(self, key: bytes) -> bytes:
+        parent = self.parent.setdefault(key, key)
+        while parent != key:
+            grand = self.parent[parent]
+            self.parent[key] = grand
+            key, parent = parent, grand
+        return key
+
+    def add(self, keys: list[bytes], arxiv: str | None) -> None:
+        if not keys:
+            return
+        root = self.find(keys[0])
+        if arxiv:
+            if self.arxiv.setdefault(root, arxiv) != arxiv:
+                return  # conflicting ids: keep the record's own keys apart
+        for key in keys[1:]:
+            other = self.find(key)
+            if other == root:
+                continue
+            a, b = self.arxiv.get(root), self.arxiv.get(other)
+            if a and b and a != b:
+                continue
+            self.parent[other] = root
+            if b and not a:
+                self.arxiv[root] = b
+
+    def paper_of(self, record: PaperRecord) -> bytes | None:
+        # The first key decides (the arXiv id when there is one), so a conflicting title
+        # cannot pull a record away from its id.
+        keys = _record_keys(record)
+        return self.find(keys[0]) if keys else None
+
+
+@dataclass
+class ReadSummary:
+    """What the reading stage saw: records, distinct papers and skipped records with reasons."""
+
+    records: int = 0
+    papers: int = 0
+    skipped: list[RecordError] = field(default_factory=list)
+
+    @property
+    def duplicates_merged(self) -> int:
+        return self.records - self.papers
+
+
+def iter_papers(
+    paths: Sequence[str | Path], summary: ReadSummary | None = None,
+    on_skip: SkipHandler | None = None,
+) -> Iterator[PaperRecord]:
+    """Yield one merged record per distinct paper in `paths` (two streaming passes)."""
+    summary = summary if summary is not None else ReadSummary()
+    identities = _Identities()
+    # The key that will decide each record's paper, kept so counting needs no third pass.
+    deciding: list[bytes] = []
+    for record in iter_records(paths):
+        keys = _record_keys(record)
+        identities.add(keys, record.arxiv)
+        if keys:
+            deciding.append(keys[0])
+    expected = Counter(identities.find(key) for key in deciding)
+    del deciding
+
+    def skipped(error: RecordError) -> None:
+        summary.skipped.append(error)
+        if on_skip:
+            on_skip(error)
+
+    pending: dict[bytes, list[PaperRecord]] = {}
+    for record in iter_records(paths, on_skip=skipped):
+        summary.records += 1
+        root = identities.paper_of(record)
+        if root is None:
+            skipped(RecordError(record.sources[0].file, record.sources[0].line,
+                                "record has no id, title or abstract"))
+            summary.records -= 1
+            continue
+        if expected[root] == 1:
+            summary.papers += 1
+            yield record
+            continue
+        parts = pending.setdefault(root, [])
+        parts.append(record)
+        if len(parts) == expected[root]:
+            del pending[root]
+            summary.papers += 1
+            yield merge_records(parts)
+    for parts in pending.values():  # only reachable if a file changed between passes
+        summary.papers += 1
+        yield merge_records(parts)
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+_EXTRACTOR = None
+
+
+def get_extractor():
+    """One extractor per process: loading the vocabulary is the expensive part."""
+    global _EXTRACTOR
+    if _EXTRACTOR is None:
+        from kg.extractors import Extractor
+
+        _EXTRACTOR = Extractor()
+    return _EXTRACTOR
+
+
+def extract_batch(records: Sequence[PaperRecord]) -> list[list[Mention]]:
+    return get_extractor().extract(records)

@@ -1,0 +1,330 @@
+"""SPARQL over the store: ad-hoc and named queries, safe parameters, result formatting.
+
+Reading is the default: queries go through `Store.query`, which cannot execute an update,
+and updates need `allow_update=True` (the CLI opens the store writable only then).
+
+Parameters are never pasted into query text as given. A query declares a slot per parameter,
+`VALUES ?name { UNDEF }`, which is valid SPARQL on its own (the parameter is simply unbound,
+so every shipped .rq file also runs unchanged in any SPARQL client). Binding replaces that
+data block with one RDF term serialised by pyoxigraph, so quotes, braces or `} ; DROP ALL`
+in a value stay inside a string literal. pyoxigraph's own `substitutions` argument is not used:
+it only accepts projected variables and binds them after aggregation (measured on 0.5.13:
+`GROUP BY` counts ignored the bound value), which is wrong for the counting questions here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import BinaryIO, Union
+
+import pyoxigraph as ox
+
+from kg.errors import QueryError, StoreError
+from kg.ontology import PREFIXES
+from kg.store import triple_count
+
+FORMATS = ("table", "csv", "tsv", "json")
+# Table cells longer than this are cut with an ellipsis; csv/tsv/json are never cut.
+MAX_CELL = 100
+
+QueryOutcome = Union[ox.QuerySolutions, ox.QueryBoolean, ox.QueryTriples, "UpdateSummary"]
+
+_UPDATE_KEYWORDS = {
+    "INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH",
+}
+# Whitespace, comments and PREFIX/BASE declarations that may precede the query form.
+_PROLOGUE = re.compile(
+    r"\s+|#[^\n]*|(?i:PREFIX)\s*[^\s:]*:\s*<[^>]*>|(?i:BASE)\s*<[^>]*>"
+)
+_SLOT = re.compile(r"\bVALUES\s+[?$]([A-Za-z_][A-Za-z0-9_]*)\s*\{\s*UNDEF\s*\}", re.IGNORECASE)
+_SYNTAX = re.compile(r"^error at (\d+):(\d+):\s*(.*)$", re.DOTALL)
+_PARAM_LINE = re.compile(r"^@param\s+([A-Za-z_][A-Za-z0-9_]*)\s*(\(optional\))?\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A declared parameter of a named query."""
+
+    name: str
+    description: str
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A .rq file shipped in kg/queries: its name is the file stem."""
+
+    name: str
+    description: str
+    text: str
+    params: tuple[Param, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class UpdateSummary:
+    """What an update did, as triple counts before and after."""
+
+    before: int
+    after: int
+
+
+# ---------------------------------------------------------------- named queries
+
+
+def list_queries() -> list[NamedQuery]:
+    """Every named query shipped with the package, sorted by name."""
+    folder = resources.files("kg.queries")
+    queries = [
+        parse_named_query(entry.name[: -len(".rq")], entry.read_text(encoding="utf-8"))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".rq")
+    ]
+    return sorted(queries, key=lambda q: q.name)
+
+
+def load_query(name: str) -> NamedQuery:
+    """The named query `name`; the error lists the known names."""
+    for query in list_queries():
+        if query.name == name:
+            return query
+    known = ", ".join(q.name for q in list_queries())
+    raise QueryError(f"no named query {name!r} (known: {known})")
+
+
+def parse_named_query(name: str, text: str) -> NamedQuery:
+    """Read the leading `#` comment block: description lines, then `@param` lines.
+
+    Header format::
+
+        # One or more lines of description.
+        # @param modality (optional) what the value means
+    """
+    description: list[str] = []
+    params: list[Param] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            break
+        body = stripped.lstrip("#").strip()
+        match = _PARAM_LINE.match(body)
+        if match:
+            params.append(Param(match[1], match[3].strip(), optional=bool(match[2])))
+        elif body and not params:
+            description.append(body)
+    return NamedQuery(name, " ".join(description), text, tuple(params))
+
+
+# ---------------------------------------------------------------- parameters
+
+
+def parse_param(spec: str) -> tuple[str, str]:
+    """`key=value` (value may contain `=`) as a pair; a usage error otherwise."""
+    key, sep, value = spec.partition("=")
+    key = key.strip()
+    if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+        raise QueryError(f"parameter {spec!r} is not of the form key=value")
+    return key, value
+
+
+def param_term(value: str) -> ox.NamedNode | ox.Literal:
+    """`<iri>` binds an IRI, anything else a plain string literal."""
+    if len(value) > 2 and value.startswith("<") and value.endswith(">"):
+        try:
+            return ox.NamedNode(value[1:-1])
+        except ValueError as exc:
+            raise QueryError(f"invalid IRI {value}: {exc}") from None
+    return ox.Literal(value)
+
+
+def bind(
+    text: str,
+    values: Mapping[str, str | ox.NamedNode | ox.Literal],
+    declared: Iterable[Param] | None = None,
+) -> str:
+    """Fill the `VALUES ?name { UNDEF }` slots of `text` with RDF terms.
+
+    With `declared` (a named query), unknown names and missing required values are errors.
+    Every slot is replaced in one pass over the original text, so a value that itself looks
+    like a slot can never be matched and rewritten by a later parameter.
+    """
+    slots: dict[str, int] = {}
+    for match in _SLOT.finditer(text):
+        slots[match[1]] = slots.get(match[1], 0) + 1
+    if declared is not None:
+        declared = list(declared)
+        names = {p.name for p in declared}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            allowed = ", ".join(sorted(names)) or "none"
+            raise QueryError(f"unknown parameter {unknown[0]!r} (this query takes: {allowed})")
+        missing = [p.name for p in declared if not p.optional and p.name not in values]
+        if missing:
+            raise QueryError(f"missing required parameter {missing[0]!r}")
+    for name in values:
+        if slots.get(name, 0) != 1:
+            raise QueryError(
+                f"parameter {name!r} needs exactly one `VALUES ?{name} {{ UNDEF }}` slot in the "
+                f"query (found {slots.get(name, 0)})"
+            )
+    terms = {
+        name: value if isinstance(value, (ox.NamedNode, ox.Literal)) else param_term(value)
+        for name, value in values.items()
+    }
+
+    def fill(match: re.Match[str]) -> str:
+        term = terms.get(match[1])
+        # str() of a pyoxigraph term is its N-Triples form, which is also SPARQL term syntax.
+        return match[0] if term is None else f"VALUES ?{match[1]} {{ {term} }}"
+
+    return _SLOT.sub(fill, text)
+
+
+# ---------------------------------------------------------------- running
+
+
+def is_update(text: str) -> bool:
+    """True when the first keyword after the prologue starts a SPARQL update operation.
+
+    Only used to choose a helpful message: refusal itself does not depend on it, because
+    `Store.query` cannot parse, let alone run, an update.
+    """
+    position = 0
+    while True:
+        match = _PROLOGUE.match(text, position)
+        if not match or match.end() == position:
+            break
+        position = match.end()
+    word = re.match(r"[A-Za-z]+", text[position:])
+    return bool(word) and word[0].upper() in _UPDATE_KEYWORDS
+
+
+def run(
+    store: ox.Store,
+    text: str,
+    *,
+    params: Mapping[str, str | ox.NamedNode | ox.Literal] | None = None,
+    declared: Iterable[Param] | None = None,
+    allow_update: bool = False,
+    prefixes: Mapping[str, str] | None = PREFIXES,
+) -> QueryOutcome:
+    """Run a query (or, with `allow_update`, an update) against `store`.
+
+    `prefixes` are predeclared (kg:, schema:, oa:, ...) so ad-hoc queries can skip PREFIX lines;
+    a PREFIX in the query text wins. Results stream from the store: iterate them once.
+    """
+    if params or declared is not None:
+        text = bind(text, params or {}, declared)
+    update = is_update(text)
+    if update and not allow_update:
+        raise QueryError("this is a SPARQL update; it is refused unless updates are allowed "
+                         "(--allow-update)")
+    try:
+        if update:
+            before = triple_count(store)
+            store.update(text, prefixes=dict(prefixes or {}))
+            return UpdateSummary(before, triple_count(store))
+        return store.query(text, prefixes=dict(prefixes or {}))
+    except SyntaxError as exc:
+        raise QueryError(_syntax_message(exc)) from None
+    except OSError as exc:
+        raise StoreError(f"query failed: {str(exc).strip() or exc.__class__.__name__}") from None
+    except (RuntimeError, ValueError) as exc:
+        raise QueryError(f"query failed: {str(exc).strip() or exc.__class__.__name__}") from None
+
+
+def run_named(
+    store: ox.Store, name: str, params: Mapping[str, str] | None = None
+) -> QueryOutcome:
+    """Run the named query `name` with its declared parameters bound."""
+    query = load_query(name)
+    return run(store, query.text, params=params or {}, declared=query.params)
+
+
+def _syntax_message(exc: SyntaxError) -> str:
+    message = str(exc).strip()
+    match = _SYNTAX.match(message)
+    if match:
+        return (f"SPARQL syntax error at line {match[1]}, column {match[2]}: "
+                f"{match[3].strip()}")
+    return f"SPARQL syntax error: {message}"
+
+
+# ---------------------------------------------------------------- formatting
+
+
+_RESULT_FORMATS = {
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "json": ox.QueryResultsFormat.JSON,
+}
+# CONSTRUCT/DESCRIBE results: Turtle to read, N-Triples for the line formats, JSON-LD for json.
+_GRAPH_FORMATS = {
+    "table": ox.RdfFormat.TURTLE,
+    "csv": ox.RdfFormat.N_TRIPLES,
+    "tsv": ox.RdfFormat.N_TRIPLES,
+    "json": ox.RdfFormat.JSON_LD,
+}
+
+
+def write_result(result: QueryOutcome, fmt: str, output: BinaryIO) -> None:
+    """Write `result` to a binary stream as table, csv, tsv or json.
+
+    csv/tsv/json are the W3C SPARQL results formats (streamed by pyoxigraph); table is for
+    people: aligned columns, compact IRIs, long cells cut. Updates write a one-line summary.
+    """
+    if fmt not in FORMATS:
+        raise QueryError(f"unknown format {fmt!r} (use one of {', '.join(FORMATS)})")
+    if isinstance(result, UpdateSummary):
+        output.write(f"update applied: {result.before} -> {result.after} triples\n".encode())
+    elif isinstance(result, ox.QueryTriples):
+        prefixes = dict(PREFIXES) if fmt == "table" else None
+        ox.serialize(result, output, _GRAPH_FORMATS[fmt], prefixes=prefixes)
+    elif fmt == "table":
+        output.write("".join(_table_lines(result)).encode("utf-8"))
+    else:
+        result.serialize(output, _RESULT_FORMATS[fmt])
+        if fmt == "json":
+            output.write(b"\n")
+
+
+def _table_lines(result: ox.QuerySolutions | ox.QueryBoolean) -> Iterator[str]:
+    if isinstance(result, ox.QueryBoolean):
+        yield ("true" if bool(result) else "false") + "\n"
+        return
+    header = [v.value for v in result.variables]
+    rows = [[_cell(solution[i]) for i in range(len(header))] for solution in result]
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() + "\n"
+
+    yield line(header)
+    yield line(["-" * w for w in widths])
+    for row in rows:
+        yield line(row)
+
+
+def _cell(term: ox.NamedNode | ox.Literal | ox.BlankNode | ox.Triple | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        text = term.value
+    elif isinstance(term, ox.NamedNode):
+        text = compact_iri(term.value)
+    else:
+        text = str(term)
+    text = " ".join(text.split())  # newlines and tabs would break the columns
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def compact_iri(iri: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """`kg:usesModel` for a known namespace, the IRI itself otherwise."""
+    for prefix, namespace in prefixes.items():
+        if iri.startswith(namespace) and re.fullmatch(r"[A-Za-z_][\w.-]*", iri[len(namespace):]):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri

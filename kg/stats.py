@@ -1,0 +1,40 @@
+"""Counts of what the store holds (`kg stats`)."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+_COUNTS = {
+    "papers": "?x a schema:ScholarlyArticle",
+    "people": "?x a schema:Person",
+    "organizations": "?x a schema:Organization",
+    "models": "?p kg:usesModel ?x",
+    "datasets": "?p kg:usesDataset ?x",
+    "modalities": "?p kg:imagingModality ?x",
+    "tasks": "?p kg:addressesTask ?x",
+    "mentions": "?x a kg:EntityMention",
+    "code_repositories": "?x a schema:SoftwareSourceCode",
+}
+_PREFIX = (
+    "PREFIX schema: <https://schema.org/>\n"
+    "PREFIX kg: <https://w3id.org/medimg-kg/ontology#>\n"
+)
+
+
+def store_stats(store: ox.Store) -> dict[str, int]:
+    """Distinct papers, people, entities in use, mentions and triples.
+
+    Models, datasets, modalities and tasks count those some paper links to, not every
+    vocabulary entry the store knows.
+    """
+    selects = " ".join(f"?{name}" for name in _COUNTS)
+    parts = " ".join(
+        f"{{ SELECT (COUNT(DISTINCT ?x) AS ?{name}) WHERE {{ {pattern} }} }}"
+        for name, pattern in _COUNTS.items()
+    )
+    row = next(iter(store.query(f"{_PREFIX} SELECT {selects} WHERE {{ {parts} }}")))
+    stats = {name: int(row[name].value) for name in _COUNTS}
+    stats["triples"] = int(
+        next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value
+    )
+    return stats
