@@ -1,0 +1,92 @@
+"""Entity extraction: spaCy components over spacy.blank("en") finding models, datasets,
+imaging modalities and tasks in titles and abstracts (kg.extractors)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from importlib import resources
+
+import spacy
+
+from kg.extractors import factories
+from kg.extractors.words import sentence_of
+from kg.records import Mention, PaperRecord
+
+# bump when a rule changes what is extracted: part of the PROV run IRI
+RULES_VERSION = "1"
+PIPELINE = ("kg_words", "kg_abbreviations", "kg_vocabulary", "kg_names", "kg_resolve")
+_COMPONENT_OF_RULE = {"kg_vocabulary", "kg_names", "kg_resolve"}
+_PLURAL = {"model": "models", "dataset": "datasets", "modality": "modalities", "task": "tasks"}
+
+__all__ = ["Extractor", "entities", "RULES_VERSION"]
+
+
+class Extractor:
+    """spacy.blank("en") plus the kg_ components; `extract` turns records into mentions."""
+
+    def __init__(self, batch_size: int = 256) -> None:
+        self.nlp = spacy.blank("en")
+        for name in PIPELINE:
+            self.nlp.add_pipe(name)
+        self.batch_size = batch_size
+
+    @property
+    def config_hash(self) -> str:
+        """Stable over runs: vocabulary files, generic word list and rules version."""
+        digest = hashlib.sha1(RULES_VERSION.encode())
+        digest.update(factories.shared_vocabulary().digest.encode())
+        generic = resources.files("kg.extractors").joinpath("generic.txt").read_bytes()
+        digest.update(generic)
+        return digest.hexdigest()
+
+    def extract(self, records: Sequence[PaperRecord]) -> list[list[Mention]]:
+        """One list of mentions per record, in record order."""
+        texts = [(r.title or "") + factories.FIELD_SEPARATOR + (r.abstract or "")
+                 for r in records]
+        out = []
+        for record, doc in zip(records, self.nlp.pipe(texts, batch_size=self.batch_size)):
+            out.append(_mentions(record, doc))
+        return out
+
+
+def _mentions(record: PaperRecord, doc: object) -> list[Mention]:
+    text: str = doc.text  # type: ignore[attr-defined]
+    split = len(record.title or "") + len(factories.FIELD_SEPARATOR)
+    starts = doc._.kg_sentences  # type: ignore[attr-defined]
+    out = []
+    for r in doc._.kg_entities:  # type: ignore[attr-defined]
+        field, base = ("title", 0) if r.end <= split - len(factories.FIELD_SEPARATOR) \
+            else ("abstract", split)
+        s_start, s_end = sentence_of(text, starts, r.start)
+        out.append(Mention(
+            kind=r.kind, entity_key=r.key, name=r.name, surface=r.surface, field=field,
+            start=r.start - base, end=r.end - base, sentence=text[s_start:s_end],
+            confidence=round(r.confidence, 3), extractor=r.extractor, role=r.role,
+            notation=r.notation,
+        ))
+    return out
+
+
+def entities(mentions: Iterable[Mention]) -> dict[str, list[dict]]:
+    """One paper's mentions as the JSON contract's entity lists (keys, not IRIs)."""
+    grouped: dict[str, dict[str, dict]] = {p: {} for p in _PLURAL.values()}
+    for m in mentions:
+        bucket = grouped[_PLURAL[m.kind]]
+        item = bucket.get(m.entity_key)
+        if item is None:
+            if m.kind in ("model", "dataset"):
+                item = {"id": m.entity_key, "name": m.name, "mentions": [], "role": m.role,
+                        "confidence": m.confidence}
+            elif m.kind == "modality":
+                item = {"id": m.entity_key, "name": m.name, "notation": m.notation}
+            else:
+                item = {"id": m.entity_key, "name": m.name}
+            bucket[m.entity_key] = item
+        if "mentions" in item:
+            if m.surface not in item["mentions"]:
+                item["mentions"].append(m.surface)
+            if m.role == "proposed":
+                item["role"] = "proposed"
+            item["confidence"] = max(item["confidence"], m.confidence)
+    return {plural: list(items.values()) for plural, items in grouped.items()}

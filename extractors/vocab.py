@@ -49,12 +49,14 @@ class Vocabulary:
     """Entries plus the tables the matcher reads.
 
     `strict` maps exact keys of single-word case-sensitive aliases, `loose` maps the
-    space-joined loose keys of each alias's words; `starts` holds first words of phrases.
+    space-joined loose keys of each alias's words, `compact` the same keys without spaces
+    (for names the rules found); `starts` holds first words of phrases.
     """
 
     entries: dict[str, Entry] = field(default_factory=dict)
     strict: dict[str, Entry] = field(default_factory=dict)
     loose: dict[str, Entry] = field(default_factory=dict)
+    compact: dict[str, Entry] = field(default_factory=dict)
     starts: set[str] = field(default_factory=set)
     max_words: int = 1
     digest: str = ""
@@ -66,6 +68,7 @@ class Vocabulary:
             words = [w for w in words if w]
             if not words:
                 continue
+            self.compact.setdefault("".join(words), entry)
             if len(words) == 1 and is_strict(alias):
                 self.strict.setdefault(exact_key(alias), entry)
                 continue

@@ -29,6 +29,7 @@ class BuildSummary:
     triples_after: int = 0
     conflicts: int = 0  # papers already stored with different metadata (stored values kept)
     seconds: float = 0.0
+    shards: list[Path] = field(default_factory=list)  # with shards_dir: the files written
 
     @property
     def triples_added(self) -> int:
@@ -39,6 +40,15 @@ def load_ontology(store: ox.Store, base: str) -> None:
     """Put the ontology and the SKOS schemes in the store, resolving vocab IRIs against `base`."""
     for path in [data_path("kg.ttl"), *vocab_paths()]:
         store.load(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=base)
+
+
+def ontology_nquads(mapper: GraphMapper) -> bytes:
+    """What load_ontology and the run description add, as N-Quads: the first shard."""
+    quads: list[ox.Quad] = []
+    for path in [data_path("kg.ttl"), *vocab_paths()]:
+        quads.extend(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=mapper.base))
+    quads.extend(mapper.run_quads())
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
 
 
 @dataclass(frozen=True)
@@ -85,11 +95,14 @@ def build(
     progress: Callable[[int], None] | None = None,
     on_skip: SkipHandler | None = None,
     engine: Engine = sequential_engine,
+    shards_dir: str | Path | None = None,
 ) -> BuildSummary:
     """Build or extend the store at `store_path` from the listings in `paths`.
 
     Each batch of papers lands in one transaction, so an interrupted build leaves whole
-    papers only; rerunning it completes the store (IRIs are deterministic).
+    papers only; rerunning it completes the store (IRIs are deterministic). With
+    `shards_dir`, no store is touched: the ontology and every batch are written there as
+    N-Quads shards for any triple store's bulk loader (kg.engines.ShardWriter).
     """
     started = time.perf_counter()
     summary = BuildSummary()
@@ -98,16 +111,28 @@ def build(
     # before the store is created or touched.
     first = next(papers, None)
     mapper = GraphMapper(base, get_extractor().config_hash)
-    store = open_store(store_path)
-    summary.triples_before = triple_count(store)
-    load_ontology(store, mapper.base)
-    add_batch(store, mapper.run_quads())
 
     def all_papers() -> Iterator[PaperRecord]:
         if first is not None:
             yield first
         yield from papers
 
+    if shards_dir is not None:
+        from kg.engines import ShardWriter  # kg.engines imports this module
+
+        writer = ShardWriter(shards_dir)
+        writer.write(0, ontology_nquads(mapper))
+        for index, result in enumerate(engine(batched(all_papers(), batch_size), mapper.base), 1):
+            writer.write(index, result.nquads)
+            if progress:
+                progress(len(result.papers))
+        summary.shards, summary.triples_after = writer.written, writer.quads
+        summary.seconds = time.perf_counter() - started
+        return summary
+    store = open_store(store_path)
+    summary.triples_before = triple_count(store)
+    load_ontology(store, mapper.base)
+    add_batch(store, mapper.run_quads())
     for result in engine(batched(all_papers(), batch_size), mapper.base):
         summary.conflicts += load_batch(store, result)
         if progress:

@@ -68,18 +68,34 @@ paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Pat
 @base_option
 @click.option("--batch-size", default=512, show_default=True, type=click.IntRange(1),
               help="Papers per extraction batch and store transaction.")
-def build(paths: tuple[str, ...], store_path: str, base: str, batch_size: int) -> None:
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Extraction processes (default: the machine's cores; 1 = in-process).")
+@click.option("--engine", "engine_name", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="Run batches on this machine or on a Dask cluster.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler address for --engine dask (e.g. tcp://host:8786).")
+@click.option("--shards-only", "shards_dir", type=click.Path(file_okay=False), default=None,
+              metavar="DIR", help="Write N-Quads shards to DIR for a bulk loader; no store.")
+def build(paths: tuple[str, ...], store_path: str, base: str, batch_size: int,
+          workers: int | None, engine_name: str, scheduler: str | None,
+          shards_dir: str | None) -> None:
     """Read listings (files or folders), extract entities and load them into the store."""
     from tqdm import tqdm
 
     from kg.build import build as run_build
+    from kg.engines import engine_for
 
+    engine = engine_for(engine_name, workers=workers, scheduler=scheduler)
     with tqdm(desc="papers", unit=" papers", file=sys.stderr,
               disable=not sys.stderr.isatty()) as bar:
         summary = run_build(paths, store_path, base=base, batch_size=batch_size,
-                            progress=bar.update, on_skip=_warn_skip)
+                            progress=bar.update, on_skip=_warn_skip, engine=engine,
+                            shards_dir=shards_dir)
     read = summary.read
-    click.echo(f"Built {store_path} in {summary.seconds:.1f} s")
+    if shards_dir:
+        click.echo(f"Wrote {len(summary.shards)} shards to {shards_dir} in {summary.seconds:.1f} s")
+    else:
+        click.echo(f"Built {store_path} in {summary.seconds:.1f} s")
     click.echo(f"  records read      {read.records}")
     click.echo(f"  papers            {read.papers}")
     click.echo(f"  duplicates merged {read.duplicates_merged}")
@@ -88,7 +104,12 @@ def build(paths: tuple[str, ...], store_path: str, base: str, batch_size: int) -
         click.echo(f"    {error}")
     if summary.conflicts:
         click.echo(f"  papers already stored with other metadata (stored kept) {summary.conflicts}")
-    click.echo(f"  triples added     {summary.triples_added} (store now {summary.triples_after})")
+    if shards_dir:
+        # Shards repeat shared nodes (people, entities); a bulk load collapses the repeats.
+        click.echo(f"  quads written     {summary.triples_after}")
+    else:
+        click.echo(f"  triples added     {summary.triples_added} "
+                   f"(store now {summary.triples_after})")
 
 
 @cli.command()
@@ -174,3 +195,154 @@ def validate(store_path: str, report: bool) -> None:
         f"{result.violations} SHACL violation(s) against ontology/shapes.ttl "
         "(rerun with --report for details)"
     )
+
+
+# --- SPARQL for everyone: query, serve, push (issue 5) ---
+
+
+@cli.command()
+@click.argument("sparql", required=False)
+@click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8"),
+              help="Read the query from FILE ('-' for stdin).")
+@click.option("-n", "--name", help="Run a named question (see --list).")
+@click.option("--list", "list_named", is_flag=True, help="List the named questions.")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="Bind a parameter (repeatable); <...> binds an IRI, anything else a string.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]),
+              default="table", show_default=True, help="Result format.")
+@click.option("--allow-update", is_flag=True, help="Allow SPARQL updates (they change the store).")
+@store_option
+def query(sparql: str | None, query_file, name: str | None, list_named: bool,
+          params: tuple[str, ...], fmt: str, allow_update: bool, store_path: str) -> None:
+    """Run SPARQL (an argument, '-' for stdin, -f FILE or --name NAME) against the store.
+
+    Common prefixes (kg:, schema:, mls:, oa:, prov:, bibo:, skos:, xsd:, rdf:, rdfs:) are
+    predeclared. Read-only unless --allow-update is given.
+    """
+    from kg import query as q
+    from kg.store import open_store
+
+    sources = [x for x in (sparql, query_file, name, list_named or None) if x is not None]
+    if len(sources) != 1:
+        raise click.UsageError("give exactly one of SPARQL, -f FILE, --name NAME or --list")
+    if list_named:
+        for named in q.list_queries():
+            click.echo(f"{named.name}\n  {named.description}")
+            for param in named.params:
+                flag = " (optional)" if param.optional else ""
+                click.echo(f"  --param {param.name}=...{flag}  {param.description}")
+        return
+    values: dict[str, str] = {}
+    for spec in params:
+        try:
+            key, value = q.parse_param(spec)
+        except KGError as exc:
+            raise click.BadParameter(str(exc), param_hint="--param") from None
+        if key in values:
+            raise click.BadParameter(f"{key!r} given twice", param_hint="--param")
+        values[key] = value
+    declared = None
+    if name is not None:
+        named = q.load_query(name)
+        text, declared = named.text, named.params
+    elif query_file is not None:
+        text = query_file.read()
+    else:
+        text = sys.stdin.read() if sparql == "-" else sparql
+    store = open_store(store_path, read_only=not allow_update)
+    result = q.run(store, text, params=values, declared=declared, allow_update=allow_update)
+    sys.stdout.flush()
+    q.write_result(result, fmt, sys.stdout.buffer)
+    sys.stdout.buffer.flush()
+
+
+@cli.command()
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (anything but localhost exposes the graph).")
+@click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0 picks a free one).")
+@click.option("--timeout", default=30, show_default=True, type=click.IntRange(1),
+              help="Query timeout in whole seconds.")
+@click.option("--cors", is_flag=True, help="Allow cross-origin requests from web pages.")
+def serve(store_path: str, host: str, port: int, timeout: int, cors: bool) -> None:
+    """Serve the store read-only as a SPARQL 1.1 endpoint (the Oxigraph server) until Ctrl-C.
+
+    Stop the server before `kg build` writes to the same store: a read-only open while
+    another process writes is undefined behaviour.
+    """
+    from kg.errors import ServeError
+    from kg.serve import Server
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"Warning: listening on {host}: anyone who can reach it can query the graph",
+                   err=True)
+    def ready(server: Server) -> None:
+        # One write, so a stop request right after start never cuts the message in half.
+        click.echo(f"Serving {store_path} read-only at {server.url}\n"
+                   f"SPARQL endpoint: {server.query_url} (query timeout {timeout} s)\n"
+                   "Press Ctrl-C to stop.")
+
+    server = Server(store_path, host, port, timeout, cors=cors)
+    try:
+        status = server.run(on_ready=ready)
+        if status != 0:
+            raise ServeError(f"the oxigraph server stopped (exit status {status}): "
+                             f"{server.failure()}")
+        click.echo("Stopped.", err=True)
+    finally:
+        server.close()
+
+
+@cli.command()
+@click.option("--endpoint", required=True, metavar="URL",
+              help="Graph Store Protocol URL, e.g. http://localhost:7878/store (Oxigraph) or "
+                   "http://localhost:3030/ds/data (Fuseki).")
+@click.option("--graph", metavar="IRI", help="Target named graph (default graph otherwise).")
+@click.option("--user", help="User for HTTP basic authentication.")
+@click.option("--password", envvar="KG_PUSH_PASSWORD", show_envvar=True,
+              help="Password for --user (prompted when missing).")
+@click.option("--token", envvar="KG_PUSH_TOKEN", show_envvar=True,
+              help="Bearer token (instead of --user/--password).")
+@click.option("--chunk-size", default=50_000, show_default=True, type=click.IntRange(1),
+              help="Triples per request.")
+@click.option("--format", "fmt", type=click.Choice(["ntriples", "turtle"]), default="ntriples",
+              show_default=True, help="Serialization of each chunk.")
+@click.option("--retries", default=3, show_default=True, type=click.IntRange(0),
+              help="Retries of a failed chunk, with doubling back-off.")
+@click.option("--query-endpoint", metavar="URL",
+              help="SPARQL query URL for the final count (derived for Oxigraph, Fuseki, "
+                   "GraphDB/RDF4J and Virtuoso).")
+@store_option
+def push(endpoint: str, graph: str | None, user: str | None, password: str | None,
+         token: str | None, chunk_size: int, fmt: str, retries: int,
+         query_endpoint: str | None, store_path: str) -> None:
+    """Upload the graph to a SPARQL 1.1 Graph Store HTTP Protocol endpoint, in chunks."""
+    from tqdm import tqdm
+
+    from kg.push import Credentials, target_url
+    from kg.push import push as run_push
+    from kg.store import open_store, triple_count
+
+    if token and (user or password):
+        raise click.UsageError("use either --token or --user/--password, not both")
+    if password and not user:
+        raise click.UsageError("--password needs --user")
+    if user and password is None:
+        password = click.prompt("Password", hide_input=True, err=True)
+    store = open_store(store_path, read_only=True)
+    local = triple_count(store)
+    with tqdm(total=local, desc="push", unit=" triples", file=sys.stderr,
+              disable=not sys.stderr.isatty()) as bar:
+        result = run_push(store, endpoint, graph=graph,
+                          credentials=Credentials(user, password, token),
+                          chunk_size=chunk_size, fmt=fmt, retries=retries,
+                          query_endpoint=query_endpoint, progress=bar.update)
+    click.echo(f"Pushed {result.triples} triples in {result.chunks} chunk(s) to "
+               f"{target_url(endpoint, graph)}"
+               + (f" ({result.retries} retried)" if result.retries else ""))
+    if result.remote_count is None:
+        click.echo(f"Warning: remote triple count unavailable: {result.count_error}", err=True)
+    else:
+        click.echo(f"Remote triple count: {result.remote_count} (local store: {local}; "
+                   f"via {result.query_endpoint})")

@@ -11,6 +11,7 @@ by the batch size and the number of papers split across files, never by the corp
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -157,15 +158,19 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
 
 
 _EXTRACTOR = None
+# A Dask worker runs tasks on several threads: the first batches must not each load one.
+_EXTRACTOR_LOCK = threading.Lock()
 
 
 def get_extractor():
     """One extractor per process: loading the vocabulary is the expensive part."""
     global _EXTRACTOR
     if _EXTRACTOR is None:
-        from kg.extractors import Extractor
+        with _EXTRACTOR_LOCK:
+            if _EXTRACTOR is None:
+                from kg.extractors import Extractor
 
-        _EXTRACTOR = Extractor()
+                _EXTRACTOR = Extractor()
     return _EXTRACTOR
 
 

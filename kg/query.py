@@ -301,7 +301,7 @@ def _table_lines(result: ox.QuerySolutions | ox.QueryBoolean) -> Iterator[str]:
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() + "\n"
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip() + "\n"
 
     yield line(header)
     yield line(["-" * w for w in widths])

@@ -20,7 +20,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType, TracebackType
 
@@ -150,26 +152,28 @@ class Server:
         raise ServeError(f"the oxigraph server did not listen on {self.url} within "
                          f"{self.startup_timeout:g} s")
 
-    def wait(self) -> int:
-        """Block until the server ends, turning SIGTERM into a clean stop; its exit status.
+    def run(self, on_ready: Callable[[Server], None] | None = None) -> int:
+        """Start, call `on_ready(self)`, then block until the server ends or is stopped.
 
-        Ctrl-C (KeyboardInterrupt) also stops the server, then propagates to the caller.
+        Ctrl-C and SIGTERM stop the server cleanly (the SIGTERM handler is installed before
+        the process starts, so no signal can slip between start and wait); the server is
+        always stopped on the way out. Returns its exit status, 0 when stopped by a signal.
         """
-        if self.process is None:
-            raise ServeError("the server is not running")
         previous = None
-        if _in_main_thread():
+        if threading.current_thread() is threading.main_thread():
             previous = signal.signal(signal.SIGTERM, _raise_terminated)
         try:
+            self.start()
+            if on_ready is not None:
+                on_ready(self)
+            assert self.process is not None
             return self.process.wait()
-        except _Terminated:
-            self.stop()
+        except (_Terminated, KeyboardInterrupt):
             return 0
         finally:
+            self.stop()
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
-            if self.process.poll() is None:
-                self.stop()
 
     def failure(self) -> str:
         """The server's last output line, to explain an unexpected exit."""
@@ -207,7 +211,8 @@ class Server:
         if self._log is None:
             return "no output"
         self._log.seek(0)
-        lines = [ln for ln in self._log.read().decode("utf-8", "replace").splitlines() if ln.strip()]
+        text = self._log.read().decode("utf-8", "replace")
+        lines = [line for line in text.splitlines() if line.strip()]
         return lines[-1].strip() if lines else "no output"
 
 
@@ -217,12 +222,6 @@ class _Terminated(Exception):
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise _Terminated()
-
-
-def _in_main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
 
 
 def _accepts(host: str, port: int) -> bool:

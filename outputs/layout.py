@@ -29,51 +29,66 @@ def layout(
 ) -> dict[Hashable, tuple[float, float]]:
     """x/y for every node, in pixels, with neighbours about `spacing` apart."""
     rng = np.random.default_rng(seed)
+    nodes = sorted(graph.nodes, key=str)
+    index = {node: i for i, node in enumerate(nodes)}
+    edges = np.array([(index[a], index[b]) for a, b in graph.edges()], dtype=np.int64)
+    edges = edges.reshape(-1, 2)
     components = sorted(
-        (sorted(c, key=str) for c in nx.connected_components(graph)),
-        key=lambda c: (-len(c), str(c[0])),
+        (sorted(c, key=index.__getitem__) for c in nx.connected_components(graph)),
+        key=lambda c: (-len(c), index[c[0]]),
     )
+    label = np.zeros(len(nodes), dtype=np.int64)
+    for number, members in enumerate(components):
+        label[[index[m] for m in members]] = number
+    edge_label = label[edges[:, 0]] if len(edges) else np.zeros(0, dtype=np.int64)
     placed: list[tuple[list[Hashable], np.ndarray]] = []
-    for nodes in components:
-        placed.append((nodes, _component(graph.subgraph(nodes), nodes, rng, seed)))
+    for number, members in enumerate(components):
+        if len(members) <= 2:
+            placed.append((members, _tiny(len(members))))
+            continue
+        local = np.full(len(nodes), -1, dtype=np.int64)
+        local[[index[m] for m in members]] = np.arange(len(members))
+        own = local[edges[edge_label == number]]
+        placed.append((members, _component(graph, members, own, rng, seed)))
     return {
         node: (round(float(x) * spacing, 1), round(float(y) * spacing, 1))
         for node, (x, y) in _pack(placed).items()
     }
 
 
+def _tiny(n: int) -> np.ndarray:
+    return np.zeros((1, 2)) if n == 1 else np.array([[-0.5, 0.0], [0.5, 0.0]])
+
+
 def _component(
-    sub: nx.Graph, nodes: list[Hashable], rng: np.random.Generator, seed: int
+    graph: nx.Graph,
+    members: list[Hashable],
+    edges: np.ndarray,
+    rng: np.random.Generator,
+    seed: int,
 ) -> np.ndarray:
     """Positions with edges about one unit long, centred on the origin."""
-    n = len(nodes)
-    if n == 1:
-        return np.zeros((1, 2))
-    if n == 2:
-        return np.array([[-0.5, 0.0], [0.5, 0.0]])
-    if n <= _SPRING_LIMIT:
-        pos = nx.spring_layout(sub, seed=seed, iterations=80)
-        coords = np.array([pos[node] for node in nodes], dtype=float)
+    if len(members) <= _SPRING_LIMIT:
+        pos = nx.spring_layout(graph.subgraph(members), seed=seed, iterations=80)
+        coords = np.array([pos[node] for node in members], dtype=float)
     else:
-        coords = _large(sub, nodes, rng)
-    return _unit_edges(sub, nodes, coords)
+        coords = _large(edges, len(members), rng)
+    coords = coords - coords.mean(axis=0)
+    lengths = np.linalg.norm(coords[edges[:, 0]] - coords[edges[:, 1]], axis=1)
+    median = float(np.median(lengths))
+    return coords / median if median > 1e-9 else coords
 
 
-def _large(sub: nx.Graph, nodes: list[Hashable], rng: np.random.Generator) -> np.ndarray:
-    n = len(nodes)
-    index = {node: i for i, node in enumerate(nodes)}
-    edges = np.array([(index[a], index[b]) for a, b in sub.edges()], dtype=np.int64)
-    pos = _pivot_mds(sub, nodes, index)
+def _large(edges: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    pos = _pivot_mds(edges, n)
     # Nodes with equal distances to every pivot (a paper's authors) start in one spot.
-    scale = math.sqrt(n)
-    pos = pos / (np.abs(pos).max() or 1.0) * scale
+    pos = pos / (np.abs(pos).max() or 1.0) * math.sqrt(n)
     pos += rng.normal(scale=0.3, size=pos.shape)
     return _refine(pos, edges, rng)
 
 
-def _pivot_mds(sub: nx.Graph, nodes: list[Hashable], index: dict[Hashable, int]) -> np.ndarray:
-    n = len(nodes)
-    indptr, indices = _csr(sub, index)
+def _pivot_mds(edges: np.ndarray, n: int) -> np.ndarray:
+    indptr, indices = _csr(edges, n)
     k = min(_PIVOTS, n)
     dist = np.zeros((n, k))
     nearest = np.full(n, np.inf)
@@ -90,13 +105,12 @@ def _pivot_mds(sub: nx.Graph, nodes: list[Hashable], index: dict[Hashable, int])
     return u[:, :2] * s[:2]
 
 
-def _csr(sub: nx.Graph, index: dict[Hashable, int]) -> tuple[np.ndarray, np.ndarray]:
+def _csr(edges: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Adjacency as compressed rows; BFS over networkx views is ~20x slower."""
-    pairs = np.array([(index[a], index[b]) for a, b in sub.edges()], dtype=np.int64)
-    both = np.concatenate([pairs, pairs[:, ::-1]])
+    both = np.concatenate([edges, edges[:, ::-1]])
     both = both[np.argsort(both[:, 0], kind="stable")]
-    indptr = np.zeros(len(index) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(both[:, 0], minlength=len(index)), out=indptr[1:])
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(both[:, 0], minlength=n), out=indptr[1:])
     return indptr, both[:, 1].copy()
 
 
@@ -171,15 +185,6 @@ def _near_repulsion(pos: np.ndarray, shift: float) -> np.ndarray:
         np.add.at(disp, a, push)
         np.add.at(disp, b, -push)
     return disp
-
-
-def _unit_edges(sub: nx.Graph, nodes: list[Hashable], coords: np.ndarray) -> np.ndarray:
-    coords = coords - coords.mean(axis=0)
-    index = {node: i for i, node in enumerate(nodes)}
-    pairs = np.array([(index[a], index[b]) for a, b in sub.edges()], dtype=np.int64)
-    lengths = np.linalg.norm(coords[pairs[:, 0]] - coords[pairs[:, 1]], axis=1)
-    median = float(np.median(lengths)) if len(lengths) else 0.0
-    return coords / median if median > 1e-9 else coords
 
 
 def _pack(placed: list[tuple[list[Hashable], np.ndarray]]) -> dict[Hashable, np.ndarray]:

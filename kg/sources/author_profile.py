@@ -51,8 +51,10 @@ def _build(
     path: str, start: int, header: re.Match[str], items: list[tuple[int, str, int]]
 ) -> PaperRecord | RecordError:
     items = [it for it in items if not is_chrome(it[1])]
+    if not items:
+        return RecordError(path, start, "truncated record: date line without a title")
     if len(items) < 2:
-        return RecordError(path, start, "truncated record: header without title and abstract")
+        return RecordError(path, start, "truncated record: title without an abstract")
     title = squash(items[0][1])
     rest = items[1:]
     authors_text: str | None = None

@@ -26,6 +26,8 @@ _PLAIN_LINK_RE = re.compile(r"\[(?P<title>.+?)\]\((?P<url>[^)\s]+)\)")
 _DEFAULT_COLUMNS = ["title", "date", "abstract", "comment", "code"]
 _OPEN_RE = re.compile(r"<details\b", re.I)
 _CLOSE_RE = re.compile(r"</details\s*>", re.I)
+# What matters when splitting a row: escaped pipes (skipped), pipes, and <details> nesting.
+_CELL_TOKEN_RE = re.compile(r"\\\||\||<details\b|</details\s*>", re.I)
 
 
 def _column_name(cell: str) -> str:
@@ -44,19 +46,17 @@ def split_cells(row: str) -> list[str]:
     if text.endswith("|") and not text.endswith("\\|"):
         text = text[:-1]
     cells: list[str] = []
-    depth, start, i = 0, 0, 0
-    while i < len(text):
-        if text[i] == "<":
-            if _OPEN_RE.match(text, i):
-                depth += 1
-            elif (m := _CLOSE_RE.match(text, i)) and depth:
-                depth -= 1
-                i = m.end()
-                continue
-        elif text[i] == "|" and depth == 0 and (i == 0 or text[i - 1] != "\\"):
-            cells.append(text[start:i])
-            start = i + 1
-        i += 1
+    depth, start = 0, 0
+    for m in _CELL_TOKEN_RE.finditer(text):
+        token = m.group()
+        if token == "|":
+            if depth == 0:
+                cells.append(text[start : m.start()])
+                start = m.end()
+        elif token[1] == "/":
+            depth = max(depth - 1, 0)
+        elif token[0] == "<":
+            depth += 1
     cells.append(text[start:])
     return [c.strip().replace("\\|", "|") for c in cells]
 

@@ -53,7 +53,7 @@ def _record(
 
 def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | RecordError]:
     recent: deque[tuple[int, str]] = deque(maxlen=2)  # the last two text lines before a marker
-    pending: tuple[tuple[int, str], str, re.Match[str], int] | None = None
+    pending: tuple[tuple[int, str], str, re.Match[str]] | None = None
     abstract: list[str] = []
     for number, raw in lines:
         text = raw.strip()
@@ -61,11 +61,11 @@ def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | 
             if text and not _marker(text) and len(abstract) < _MAX_ABSTRACT_LINES:
                 abstract.append(text)
                 continue
-            title, authors, marker, mline = pending
+            title, authors, marker = pending
             if abstract:
                 yield _record(path, title, authors, marker, abstract)
             else:
-                yield RecordError(path, mline, "record without an abstract after its date line")
+                yield RecordError(path, title[0], "record without an abstract after its date line")
             pending, abstract = None, []
             recent.clear()
         if not text:
@@ -77,14 +77,14 @@ def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | 
                 recent.clear()
                 continue
             title, authors = recent[0], recent[1][1]
-            pending = (title, authors, m, number)
+            pending = (title, authors, m)
             rest = squash(m["rest"])
             abstract = [rest] if rest else []
         elif not is_chrome(text):
             recent.append((number, squash(text)))
     if pending is not None:
-        title, authors, marker, mline = pending
+        title, authors, marker = pending
         if abstract:
             yield _record(path, title, authors, marker, abstract)
         else:
-            yield RecordError(path, mline, "truncated record: no abstract after the date line")
+            yield RecordError(path, title[0], "truncated record: no abstract after the date line")

@@ -39,9 +39,17 @@ _TAGS = (
 )
 _TAG_RE = re.compile(rf"</?(?:{_TAGS})(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _BLOCK_TAG_RE = re.compile(r"</?(?:p|br|div|li|details|summary|tr|h[1-6])(?:\s[^<>]*)?/?>", re.I)
-# A bracketed citation marker after a word ("diseases<sup>1,2</sup>") is noise, a unit
-# exponent ("mm<sup>3</sup>") is not: keep short-word exponents.
-_CITE_SUP_RE = re.compile(r"(?:(?<=[A-Za-z]{3})|(?<=[.,;:)]))<sup>\s*\d+(?:\s*[,\u2013\u2014-]\s*\d+)*\s*</sup>", re.I)
+# A citation marker after a word ("diseases<sup>1,2</sup>") is noise, a unit exponent
+# ("mm<sup>3</sup>") is not: drop only markers after a longer word or punctuation.
+_SUP_NUM_RE = re.compile(r"<sup>\s*\d+(?:\s*[,\u2013\u2014-]\s*\d+)*\s*</sup>", re.I)
+_CITE_BEFORE_RE = re.compile(r"(?:[A-Za-z]{3}|[.,;:)])$")
+
+
+def _drop_citation(m: re.Match[str]) -> str:
+    before = m.string[max(0, m.start() - 3) : m.start()]
+    return "" if _CITE_BEFORE_RE.search(before) else m.group()
+
+
 _SUMMARY_RE = re.compile(r"<summary\b[^>]*>.*?</summary>", re.I | re.S)
 _WS_RE = re.compile(r"\s+")
 
@@ -57,7 +65,7 @@ def clean_html(text: str, drop_summary: bool = True) -> str:
         if drop_summary:
             # <summary> holds a shortened copy ("Show", "Accep...") of the <p> that follows.
             text = _SUMMARY_RE.sub(" ", text)
-        text = _CITE_SUP_RE.sub("", text)
+        text = _SUP_NUM_RE.sub(_drop_citation, text)
         text = _BLOCK_TAG_RE.sub(" ", text)
         text = _TAG_RE.sub("", text)
     if "&" in text:

@@ -38,7 +38,7 @@ We present FooNet, an invented model that segments pretend organs in pretend sca
 
 Another Fictional Study of Bar Imaging
 
-Bar imaging is a modality we invented for testing. This abstract describes a study of it in enough words to look like a real abstract and not like a title line, which is the point.
+Bar imaging is a modality we invented for testing. This abstract describes a study of it in enough words to look like a real abstract and not like a title line, which is the point. Its last sentence is here only for length.
 """
 
 GITHUB_TABLE = """\

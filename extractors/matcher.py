@@ -1,0 +1,141 @@
+"""Vocabulary matching on words: longest alias first, editions and variants of known names.
+
+Case-sensitive aliases ("SAM", "CT") are looked up by exact key, the others by loose key
+over runs of up to `max_words` words joined by single spaces. A known name followed by an
+edition ("BraTS 2021") or carrying a variant suffix ("ResNet-50", "YOLOv8n", "KiTS21")
+becomes its own entity of the same kind; hyphen compounds are reduced to their known part
+("U-Net-based" -> U-Net) or, when the other part is a name ("Med-Gemini"), kept whole.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.extractors.candidates import Candidate
+from kg.extractors.normalize import exact_key, loose_key
+from kg.extractors.shapes import GENERIC_PREFIX_PARTS, GENERIC_SUFFIX_PARTS, is_generic
+from kg.extractors.vocab import Entry, Vocabulary
+
+NAME = "kg_vocabulary"
+_EDITION = re.compile(r"(?:19|20)\d{2}|'\d{2}")
+_VERSION = re.compile(r"v?\d+(?:\.\d+)?")
+_VARIANT = re.compile(
+    r"(?P<base>[A-Za-z][A-Za-z0-9\-]*?[A-Za-z])[-_ ]?"
+    r"(?P<var>v?\d+(?:\.\d+)?[a-zA-Z]{0,2}|'\d{2}|(?:19|20)\d{2})$"
+)
+
+
+def _single(vocab: Vocabulary, word: str) -> Entry | None:
+    """Entry for one word, trying the singular of a plural ("MRIs", "ViTs")."""
+    hit = vocab.lookup([loose_key(word)], exact_key(word))
+    if hit is None and len(word) > 3 and word.endswith("s"):
+        hit = vocab.lookup([loose_key(word[:-1])], exact_key(word[:-1]))
+    return hit
+
+
+def match_vocabulary(
+    text: str, words: list[tuple[int, int, str]], vocab: Vocabulary
+) -> list[Candidate]:
+    """Candidates for every vocabulary name, edition and variant in `text`."""
+    keys = [loose_key(w) for _, _, w in words]
+    n = len(words)
+    # joinable[i]: word i and i+1 are separated by exactly one space
+    joinable = [words[i][1] + 1 == words[i + 1][0] and text[words[i][1]] == " "
+                for i in range(n - 1)] + [False]
+    out: list[Candidate] = []
+    i = 0
+    while i < n:
+        hit, span = None, 1
+        if keys[i] in vocab.starts:
+            for m in range(min(vocab.max_words, n - i), 1, -1):
+                if not all(joinable[i:i + m - 1]):
+                    continue
+                run = keys[i:i + m]
+                hit = vocab.lookup(run)
+                if hit is None and run[-1].endswith("s"):
+                    hit = vocab.lookup(run[:-1] + [run[-1][:-1]])
+                if hit is not None:
+                    span = m
+                    break
+        start, _, word = words[i]
+        if hit is None:
+            hit = _single(vocab, word)
+        if hit is not None:
+            end = words[i + span - 1][1]
+            last = i + span - 1
+            nxt = words[last + 1][2] if last + 1 < n and joinable[last] else ""
+            extend = (hit.kind == "dataset" and _EDITION.fullmatch(nxt)) or (
+                hit.kind == "model" and _VERSION.fullmatch(nxt) and not nxt.isdigit()
+            )
+            if extend:
+                end = words[last + 1][1]
+                span += 1
+                out.append(_variant(text, start, end, hit))
+            else:
+                out.append(Candidate(start, end, text[start:end], hit.kind, 0.95, NAME,
+                                     "vocabulary", 3, entry=hit))
+            i += span
+            continue
+        out.extend(_compound(text, start, word, vocab))
+        i += 1
+    return out
+
+
+def _variant(text: str, start: int, end: int, family: Entry) -> Candidate:
+    return Candidate(start, end, text[start:end], family.kind, 0.85, NAME, "variant", 3,
+                     family=family)
+
+
+def _compound(text: str, start: int, word: str, vocab: Vocabulary) -> list[Candidate]:
+    """Known names inside one unknown word: variants, hyphen compounds, modality parts."""
+    if word[:1].islower() and "-" not in word:
+        return []
+    m = _VARIANT.fullmatch(word)
+    if m:
+        base = _single(vocab, m.group("base"))
+        if base is not None and base.kind in ("model", "dataset"):
+            return [_variant(text, start, start + len(word), base)]
+    if "-" not in word:
+        return []
+    parts = word.split("-")
+    # "U-Net-based", "non-CT": drop generic affixes and look the rest up again
+    lo, hi = 0, len(parts)
+    while hi - lo > 1 and parts[hi - 1].lower() in GENERIC_SUFFIX_PARTS:
+        hi -= 1
+    while hi - lo > 1 and parts[lo].lower() in GENERIC_PREFIX_PARTS:
+        lo += 1
+    if (lo, hi) != (0, len(parts)):
+        offset = start + sum(len(p) + 1 for p in parts[:lo])
+        core = "-".join(parts[lo:hi])
+        hit = _single(vocab, core)
+        if hit is not None:
+            return [Candidate(offset, offset + len(core), core, hit.kind, 0.9, NAME,
+                              "vocabulary", 3, entry=hit)]
+        inner = _compound(text, offset, core, vocab) if hi - lo > 1 else []
+        return inner
+    # which contiguous part-runs are known? longest first, left to right
+    known: list[tuple[int, int, Entry]] = []
+    for size in range(len(parts) - 1, 0, -1):
+        for a in range(0, len(parts) - size + 1):
+            if any(a < kb and ka < a + size for ka, kb, _ in known):
+                continue
+            hit = _single(vocab, "-".join(parts[a:a + size]))
+            if hit is not None:
+                known.append((a, a + size, hit))
+    if not known:
+        return []
+    kinds = {e.kind for _, _, e in known}
+    if kinds & {"model", "dataset"}:
+        kind = "model" if "model" in kinds else "dataset"
+        if is_generic(word):
+            return []
+        return [Candidate(start, start + len(word), word, kind, 0.8, NAME, "compound", 2)]
+    out = []
+    for a, b, hit in known:
+        if hit.kind != "modality":
+            continue
+        offset = start + sum(len(p) + 1 for p in parts[:a])
+        sub = "-".join(parts[a:b])
+        out.append(Candidate(offset, offset + len(sub), sub, hit.kind, 0.9, NAME,
+                             "vocabulary", 3, entry=hit))
+    return out

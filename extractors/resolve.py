@@ -1,0 +1,230 @@
+"""Merging: overlapping candidates, abbreviation definitions and aliases -> entities.
+
+One entity per thing in a paper: vocabulary hits group by concept key, other names by
+merge key ("FeTS challenge" = "FeTS"), and an abbreviation defined in the text joins its
+long form ("Simple Fully Connected Network (SFCN)"). The kind of a new name comes from
+the strongest cues; names seen only by shape need a shape that is a name on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from kg.extractors.candidates import Candidate
+from kg.extractors.normalize import merge_key, slugify
+from kg.extractors.rules import INTRO_VERBS, NAMING_VERBS
+from kg.extractors.shapes import (
+    DATASET_HEADS,
+    MODEL_HEADS,
+    is_acronym,
+    is_generic,
+    is_strong_name,
+)
+from kg.extractors.vocab import Vocabulary
+
+NAME = "kg_resolve"
+_LF_DATASET_HEADS = DATASET_HEADS | {"study", "trial", "project", "set", "survey"}
+_LF_MODEL_HEADS = MODEL_HEADS | {"transformer", "net", "unet", "u-net", "gan", "autoencoder",
+                                "machine", "pretraining", "pre-training", "learning"}
+_INTRO_CONTEXT = re.compile(
+    r"\b(?:" + "|".join(sorted(INTRO_VERBS | NAMING_VERBS)) + r")\b", re.IGNORECASE
+)
+
+
+@dataclass
+class Resolved:
+    """One mention of one entity, offsets in the doc text."""
+
+    kind: str
+    key: str
+    name: str
+    start: int
+    end: int
+    surface: str
+    confidence: float
+    extractor: str
+    role: str
+    notation: str | None
+
+
+class _Union:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def join(self, a: int, b: int) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+def _drop_overlaps(cands: list[Candidate]) -> list[Candidate]:
+    """Longest span wins; on equal spans the stronger evidence."""
+    cands = sorted(cands, key=lambda c: (c.start, -(c.end - c.start), -c.strength))
+    kept: list[Candidate] = []
+    for c in cands:
+        if kept and c.start < kept[-1].end:
+            last = kept[-1]
+            if (c.start, c.end) == (last.start, last.end) and c.kind == last.kind:
+                # same span found twice: keep the richer one's entry and the proposal
+                if c.role == "proposed":
+                    last.role = "proposed"
+            continue
+        kept.append(c)
+    return kept
+
+
+def _accept_definition(long: str, short: str, intro: bool) -> str | None:
+    """Kind of a defined name that no other evidence knows, or None to skip it."""
+    if is_generic(long) or is_generic(short):
+        return None
+    last = long.split()[-1].lower().strip(",")
+    caps = [w for w in long.split() if len(w) > 3]
+    titled = bool(caps) and sum(w[0].isupper() for w in caps) >= max(1, 2 * len(caps) // 3)
+    if last in _LF_DATASET_HEADS and titled:
+        return "dataset"
+    if last in _LF_MODEL_HEADS and titled:
+        return "model"
+    if is_strong_name(short):
+        return "model"
+    if intro and titled and is_acronym(short):
+        return "model"
+    return None
+
+
+def resolve(
+    text: str,
+    candidates: list[Candidate],
+    definitions: list[tuple[int, int, int, int]],
+    vocab: Vocabulary,
+    sentence_starts: list[int],
+) -> list[Resolved]:
+    """Entities with their mentions for one doc."""
+    out: list[Resolved] = []
+    # modalities and tasks come only from the vocabulary and never compete with names
+    for c in candidates:
+        if c.kind in ("modality", "task") and c.entry is not None:
+            e = c.entry
+            out.append(Resolved(c.kind, e.key, e.label, c.start, c.end, c.surface,
+                                c.confidence, c.extractor, "used", e.notation))
+    names = [c for c in candidates if c.kind in ("model", "dataset", None)]
+    names = _drop_overlaps(names)
+    by_span = {(c.start, c.end): c for c in names}
+    # abbreviation definitions: link both sides, minting the missing side
+    links: list[tuple[Candidate, Candidate]] = []
+    long_spans: list[tuple[int, int]] = []
+    for ls, le, ss, se in definitions:
+        lc, sc = by_span.get((ls, le)), by_span.get((ss, se))
+        if lc is None:
+            inside = [c for c in names if ls <= c.start and c.end <= le]
+            if len(inside) == 1 and (inside[0].start, inside[0].end) == (ls, le):
+                lc = inside[0]
+        if sc is None and lc is None:
+            begin = max((s for s in sentence_starts if s <= ls), default=0)
+            intro = bool(_INTRO_CONTEXT.search(text, begin, ls))
+            kind = _accept_definition(text[ls:le], text[ss:se], intro)
+            if kind is None:
+                # the short form may still be a known name used elsewhere with a cue
+                kind = next((c.kind for c in names if c.entry is None and c.kind
+                             and merge_key(c.surface) == merge_key(text[ss:se])), None)
+                if kind is None:
+                    continue
+            role = "proposed" if intro else "used"
+            lc = Candidate(ls, le, text[ls:le], kind, 0.85, NAME, "definition", 2, role=role)
+            sc = Candidate(ss, se, text[ss:se], kind, 0.85, NAME, "definition", 2, role=role)
+        elif lc is None:
+            if sc.kind not in ("model", "dataset"):
+                continue
+            lc = Candidate(ls, le, text[ls:le], sc.kind, 0.85, NAME, "definition", 2)
+        elif sc is None:
+            if lc.kind not in ("model", "dataset"):
+                continue
+            sc = Candidate(ss, se, text[ss:se], lc.kind, 0.85, NAME, "definition", 2)
+        for c in (lc, sc):
+            if (c.start, c.end) not in by_span:
+                by_span[(c.start, c.end)] = c
+        links.append((lc, sc))
+        long_spans.append((ls, le))
+    # names nested inside a defined long form are part of it ("... U-Net (SRE U-Net)")
+    final = sorted(by_span.values(), key=lambda c: c.start)
+    final = [c for c in final if not any(ls <= c.start and c.end <= le and (c.start, c.end)
+                                         != (ls, le) for ls, le in long_spans)]
+    final = _drop_overlaps(final)
+    index = {id(c): i for i, c in enumerate(final)}
+    union = _Union(len(final))
+    first_by_identity: dict[str, int] = {}
+    for i, c in enumerate(final):
+        if c.entry is None and c.family is None:
+            hit = vocab.compact.get(merge_key(c.surface))
+            if hit is not None and hit.kind in ("model", "dataset"):
+                c.entry, c.kind, c.strength = hit, hit.kind, 3
+        ident = c.entry.key if c.entry is not None else "new:" + merge_key(c.surface)
+        if ident in first_by_identity:
+            union.join(i, first_by_identity[ident])
+        else:
+            first_by_identity[ident] = i
+    for lc, sc in links:
+        if id(lc) in index and id(sc) in index:
+            union.join(index[id(lc)], index[id(sc)])
+    # later occurrences of a defined short form ("SFCN ... SFCN's ...")
+    shorts = {text[sc.start:sc.end]: sc for _, sc in links if id(sc) in index}
+    if shorts:
+        taken = [(c.start, c.end) for c in final]
+        pattern = re.compile(r"(?<![\w-])(?:" + "|".join(
+            re.escape(s) for s in sorted(shorts, key=len, reverse=True)) + r")(?![\w-])")
+        for m in pattern.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            src = shorts[m.group()]
+            c = Candidate(m.start(), m.end(), m.group(), src.kind, src.confidence, NAME,
+                          "definition", src.strength)
+            final.append(c)
+            union.parent.append(len(union.parent))
+            union.join(len(final) - 1, index[id(src)])
+    groups: dict[int, list[Candidate]] = defaultdict(list)
+    for i, c in enumerate(final):
+        groups[union.find(i)].append(c)
+    long_ids = {id(lc) for lc, _ in links}
+    for members in groups.values():
+        entity = _entity(members, long_ids)
+        if entity is None:
+            continue
+        kind, key, name, role = entity
+        conf = max(c.confidence for c in members)
+        for c in members:
+            out.append(Resolved(kind, key, name, c.start, c.end, c.surface, conf,
+                                c.extractor, role, None))
+    return sorted(out, key=lambda r: (r.start, r.end))
+
+
+def _entity(members: list[Candidate], long_ids: set[int]) -> tuple[str, str, str, str] | None:
+    """(kind, key, name, role) of a group of candidates, or None to drop it."""
+    entry = next((c.entry for c in members if c.entry is not None), None)
+    role = "proposed" if any(c.role == "proposed" for c in members) else "used"
+    if entry is not None:
+        return entry.kind, entry.key, entry.label, role
+    if max(c.strength for c in members) < 2 and not any(c.family for c in members):
+        # shape only: keep names that are unmistakably names
+        if not all(is_strong_name(c.surface) for c in members):
+            return None
+    votes: dict[str, int] = defaultdict(int)
+    for c in members:
+        if c.kind:
+            votes[c.kind] += c.strength if c.family is None else 3
+    if not votes:
+        return None
+    kind = max(sorted(votes), key=lambda k: votes[k])
+    longs = [c for c in members if id(c) in long_ids]
+    if longs:
+        name = longs[0].surface
+    else:
+        best = max(members, key=lambda c: (c.strength, c.family is not None, -c.start))
+        name = best.surface
+    if is_generic(name) or all(is_generic(c.surface) for c in members):
+        return None
+    return kind, f"{kind}/{slugify(name)}", name, role

@@ -1,0 +1,280 @@
+"""Rules for names no vocabulary knows.
+
+Each rule reads the word sequence (see words.py) around a cue and proposes a span and a
+kind: head nouns ("the X dataset", "X network", "the A, B and C datasets"), lists after a
+head ("datasets such as A and B"), context verbs ("trained on X", "fine-tuned from X"),
+introductions ("we propose X", "named X", "X, a novel framework"), a title's "X: ..."
+prefix, and name shape alone (CamelCase, -Net, -25M). Vocabulary words are left to the
+vocabulary matcher; merging (resolve.py) settles overlaps and disagreements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kg.extractors.candidates import Candidate
+from kg.extractors.shapes import (
+    DATASET_HEADS,
+    MODEL_HEADS,
+    STOP_CAPS,
+    has_letters_and_digits,
+    is_acronym,
+    is_generic,
+    is_namey,
+    is_plain_title,
+    is_strong_name,
+    looks_like_dataset,
+)
+
+NAME = "kg_names"
+MAX_NAME_WORDS = 6
+INTRO_VERBS = frozenset(
+    "propose proposes present presents introduce introduces develop develops release "
+    "releases curate curates construct constructs build builds design designs "
+    "devise devises establish establishes create creates".split()
+)
+NAMING_VERBS = frozenset("named called termed dubbed coined denoted".split())
+DATASET_VERBS = frozenset(
+    "trained pretrained pre-trained evaluated tested validated benchmarked fine-tuned "
+    "finetuned experiments results performance retrained".split()
+)
+MODEL_FROM_VERBS = frozenset("fine-tuned finetuned initialized initialised distilled adapted".split())
+LIST_OPENERS = frozenset("including such namely like e.g i.e".split())
+_DETERMINERS = frozenset("a an the".split())
+
+
+@dataclass
+class Text:
+    """The doc text with its words and lookups the rules share."""
+
+    text: str
+    words: list[tuple[int, int, str]]
+    sentence_starts: frozenset[int]
+    title_end: int  # end offset of the title part (0 without a title)
+
+    def gap(self, i: int) -> str:
+        """Characters between word i and word i+1."""
+        return self.text[self.words[i][1]:self.words[i + 1][0]]
+
+    def lower(self, i: int) -> str:
+        return self.words[i][2].lower() if 0 <= i < len(self.words) else ""
+
+    def sentence_initial(self, i: int) -> bool:
+        start = self.words[i][0]
+        return start in self.sentence_starts or i == 0 or "\n" in self.text[
+            self.words[i - 1][1]:start
+        ]
+
+
+def _valid(t: Text, a: int, b: int, strict: bool) -> bool:
+    """Is words[a:b] a plausible name? `strict` asks for a name shape when single."""
+    ws = [t.words[k][2] for k in range(a, b)]
+    if not ws or ws[0].lower() in STOP_CAPS or all(is_generic(w) for w in ws):
+        return False
+    if is_generic(" ".join(ws)):
+        return False
+    if len(ws) == 1:
+        w = ws[0]
+        if is_strong_name(w) or is_acronym(w) or has_letters_and_digits(w):
+            return not is_generic(w)
+        if strict or not is_plain_title(w) or t.sentence_initial(a):
+            return False
+    return True
+
+
+def _group_back(t: Text, i: int) -> int:
+    """First index of the run of name words ending at word i (i + 1 when none)."""
+    a = i + 1
+    while a - 1 >= 0 and i - (a - 1) < MAX_NAME_WORDS and is_namey(t.words[a - 1][2]):
+        if a - 1 < i and t.gap(a - 1) not in (" ", "-"):
+            break
+        a -= 1
+    return a
+
+
+def _group_fwd(t: Text, i: int) -> int:
+    """End index (exclusive) of the run of name words starting at word i."""
+    b = i
+    n = len(t.words)
+    while b < n and b - i < MAX_NAME_WORDS and is_namey(t.words[b][2]):
+        if b > i and t.gap(b - 1) not in (" ", "-"):
+            break
+        b += 1
+    return b
+
+
+def _span(t: Text, a: int, b: int, kind: str | None, conf: float, rule: str, strength: int,
+          role: str = "used") -> Candidate:
+    start, end = t.words[a][0], t.words[b - 1][1]
+    return Candidate(start, end, t.text[start:end], kind, conf, NAME, rule, strength, role=role)
+
+
+def _list_back(t: Text, i: int) -> list[tuple[int, int]]:
+    """Name groups before word i joined by commas and "and"/"or": "A, B, and C"."""
+    groups = []
+    k = i
+    while k >= 0:
+        a = _group_back(t, k)
+        if a > k:
+            break
+        groups.append((a, k + 1))
+        if a == 0:
+            break
+        sep = t.gap(a - 1).strip()
+        prev = t.lower(a - 1)
+        if prev in ("and", "or", "&") and a - 2 >= 0 and t.gap(a - 2).strip() in ("", ","):
+            k = a - 2
+        elif sep == ",":
+            k = a - 1
+        else:
+            break
+    return groups
+
+
+def _list_fwd(t: Text, i: int) -> list[tuple[int, int]]:
+    """Name groups from word i on, joined by commas and "and"/"or"."""
+    groups = []
+    k = i
+    n = len(t.words)
+    while k < n:
+        if t.lower(k) in _DETERMINERS:
+            k += 1
+            continue
+        b = _group_fwd(t, k)
+        if b == k:
+            break
+        groups.append((k, b))
+        if b >= n:
+            break
+        sep = t.gap(b - 1).strip()
+        if sep == "," and t.lower(b) in ("and", "or"):
+            k = b + 1
+        elif sep == ",":
+            k = b
+        elif sep == "" and t.lower(b) in ("and", "or"):
+            k = b + 1
+        elif sep.startswith("(") and sep.count("(") == 1:
+            # "A (ABB), B": skip the parenthesis
+            close = next((j for j in range(b, min(b + 6, n)) if ")" in t.gap(j)), None)
+            if close is None:
+                break
+            after = t.gap(close).strip()
+            if after.startswith(")") and after.endswith(","):
+                k = close + 1
+                if t.lower(k) in ("and", "or"):
+                    k += 1
+            else:
+                break
+        else:
+            break
+    return groups
+
+
+def _kind_after(t: Text, b: int, limit: int = 10) -> str | None:
+    """Kind given by the first head noun after word b in the same clause."""
+    for k in range(b, min(b + limit, len(t.words))):
+        if k > b and any(ch in t.gap(k - 1) for ".;:"):
+            return None
+        w = t.lower(k)
+        if w in DATASET_HEADS:
+            return "dataset"
+        if w in MODEL_HEADS:
+            return "model"
+    return None
+
+
+def find_names(t: Text) -> list[Candidate]:
+    """Rule candidates for the whole text."""
+    out: list[Candidate] = []
+    words = t.words
+    n = len(words)
+    for i in range(n):
+        w = t.lower(i)
+        # head nouns: "the X dataset", "the A, B and C datasets", "X network"
+        if w in DATASET_HEADS or w in MODEL_HEADS:
+            kind = "dataset" if w in DATASET_HEADS else "model"
+            head_in_name = words[i][2][0].isupper()
+            end = i if head_in_name else i - 1
+            if end >= 0 and (head_in_name or t.gap(i - 1) in (" ", "-")):
+                groups = _list_back(t, end) if w.endswith("s") else [(_group_back(t, end), end + 1)]
+                for a, b in groups:
+                    if a < b and _valid(t, a, b, strict=(kind == "model" and not head_in_name)):
+                        out.append(_span(t, a, b, kind, 0.8, "head-noun", 2))
+            # "datasets such as A, B and C", "benchmarks: A, B"
+            if i + 1 < n:
+                nxt = t.lower(i + 1)
+                gap = t.gap(i)
+                start = None
+                if nxt in LIST_OPENERS:
+                    start = i + 3 if nxt == "such" and t.lower(i + 2) == "as" else i + 2
+                elif gap.strip() in (":", "("):
+                    start = i + 1
+                if start is not None and start < n:
+                    for a, b in _list_fwd(t, start):
+                        if _valid(t, a, b, strict=True):
+                            out.append(_span(t, a, b, kind, 0.75, "head-list", 2))
+        # "trained on X", "evaluated on A and B"
+        if w in DATASET_VERBS and t.lower(i + 1) == "on" and i + 2 < n:
+            for a, b in _list_fwd(t, i + 2):
+                if _valid(t, a, b, strict=True):
+                    out.append(_span(t, a, b, "dataset", 0.75, "context", 2))
+        if w in MODEL_FROM_VERBS and t.lower(i + 1) in ("from", "with") and i + 2 < n:
+            for a, b in _list_fwd(t, i + 2):
+                if _valid(t, a, b, strict=True):
+                    out.append(_span(t, a, b, "model", 0.75, "context", 2))
+        # "we propose X", "named X"
+        if (w in INTRO_VERBS or w in NAMING_VERBS) and i + 1 < n:
+            k = i + 1
+            if w in NAMING_VERBS and t.lower(k) == "as":
+                k += 1
+            if w in INTRO_VERBS and t.lower(k) in _DETERMINERS:
+                k += 1
+            b = _group_fwd(t, k)
+            strict = w in INTRO_VERBS and t.lower(i + 1) not in _DETERMINERS
+            if b > k and _valid(t, k, b, strict=strict or (b - k) == 1):
+                kind = _kind_after(t, b) or ("dataset" if looks_like_dataset(words[b - 1][2])
+                                             else "model")
+                out.append(_span(t, k, b, kind, 0.85, "introduction", 2, role="proposed"))
+        # "X, a novel framework ..."
+        if t.gap(i).startswith(",") and i + 1 < n and t.lower(i + 1) in ("a", "an"):
+            a = _group_back(t, i)
+            if a <= i and _valid(t, a, i + 1, strict=True):
+                kind = _kind_after(t, i + 2, 8)
+                if kind is not None:
+                    novel = any(t.lower(k) in ("novel", "new", "our") for k in range(i + 2, i + 5))
+                    out.append(_span(t, a, i + 1, kind, 0.8, "apposition", 2,
+                                     role="proposed" if novel else "used"))
+    out.extend(_title_name(t))
+    out.extend(_shapes(t))
+    return out
+
+
+def _title_name(t: Text) -> list[Candidate]:
+    """"MedFuncta: ..." or "PASTA - ...": a paper title that opens with its method's name."""
+    if not t.title_end or not t.words:
+        return []
+    k = 0
+    b = _group_fwd(t, 0)
+    if b == 0 or b > 4 or t.words[b - 1][1] >= t.title_end:
+        return []
+    if not t.gap(b - 1).lstrip().startswith((":", " - ", "- ")) and not t.gap(b - 1).startswith(":"):
+        return []
+    ws = [t.words[j][2] for j in range(k, b)]
+    if len(ws) == 1 and is_plain_title(ws[0]) and ws[0].lower() in STOP_CAPS:
+        return []
+    if any(is_generic(x) for x in ws) or not _valid(t, k, b, strict=False):
+        return []
+    title = t.text[:t.title_end].lower()
+    kind = "dataset" if any(h in title for h in ("dataset", "benchmark", "database", "corpus")) \
+        and not any(h in title for h in (" model", "network", "framework")) else "model"
+    return [_span(t, k, b, kind, 0.8, "title", 2, role="proposed")]
+
+
+def _shapes(t: Text) -> list[Candidate]:
+    """Words whose shape alone says "name": MedNeXt, H3DE-Net, PreCT-160K."""
+    out = []
+    for i, (start, end, word) in enumerate(t.words):
+        if is_strong_name(word):
+            kind = "dataset" if looks_like_dataset(word) else "model"
+            out.append(Candidate(start, end, word, kind, 0.6, NAME, "shape", 1))
+    return out

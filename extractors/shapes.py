@@ -1,0 +1,96 @@
+"""Name shapes and the word lists the rules share (generic words, head nouns, cues)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+from kg.extractors.normalize import loose_key
+
+MODEL_HEADS = frozenset(
+    "model models network networks net nets architecture architectures framework frameworks "
+    "method approach pipeline agent agents backbone backbones encoder encoders detector "
+    "segmenter classifier transformer transformers llm llms vlm vlms system".split()
+)
+DATASET_HEADS = frozenset(
+    "dataset datasets database databases benchmark benchmarks challenge challenges cohort "
+    "cohorts corpus archive collection collections repository registry atlas initiative "
+    "consortium".split()
+)
+# capitalised words in a name that still end it on the left ("The", "Using")
+STOP_CAPS = frozenset(
+    "the a an this these that those our we in on for with from using to of by as at and or "
+    "both each all when while after before during via its their it is are was were be "
+    "compared between across into than unlike like including such".split()
+)
+GENERIC_SUFFIX_PARTS = frozenset(
+    "based like style guided driven generated derived assisted enhanced powered specific "
+    "level wise only free aware inspired type family series variant variants version "
+    "versions pretrained trained tuned finetuned fine initialized compatible labeled "
+    "labelled annotated augmented supervised conditioned centric oriented derived scale "
+    "scans scan images image slices volumes data sequences reports".split()
+)
+GENERIC_PREFIX_PARTS = frozenset("non pre post multi cross semi self anti".split())
+
+_CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]{2,}|[A-Z][a-z]+[A-Z]")
+_MODEL_SUFFIX = re.compile(
+    r"[A-Za-z0-9](?:-?(?:Net|NET|Former|former|SAM|CLIP|GPT|BERT|ViT|UNet|UNETR|Unet|Diff|"
+    r"Seg|LLM|VLM|GAN|Mamba|LLaVA|Med|DINO|Path|Rad|Det|Gen|Fusion|Mixer|Agent|Bot|Ex))\+*$"
+)
+_DATASET_SUFFIX = re.compile(r"-\d+(?:\.\d+)?[KMB]$|Bench$|-Bench|VQA|QA$|MNIST|-CXR\b")
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9&]*[A-Z0-9](?:-[A-Z0-9]+)*\+*$")
+_LETTERS_DIGITS = re.compile(r"(?=.*[A-Za-z].*[A-Za-z])(?=.*\d)")
+
+
+@lru_cache(maxsize=1)
+def generic_keys() -> frozenset[str]:
+    """Loose keys of generic.txt (package data)."""
+    text = resources.files("kg.extractors").joinpath("generic.txt").read_text(encoding="utf-8")
+    keys = (loose_key(line) for line in text.splitlines() if line and not line.startswith("#"))
+    return frozenset(k for k in keys if k)
+
+
+def is_generic(name: str) -> bool:
+    """Generic word or family, also in the plural ("CNNs", "Vision Transformers")."""
+    key = loose_key(name)
+    generic = generic_keys()
+    return key in generic or (key.endswith("s") and key[:-1] in generic) or key.isdigit()
+
+
+def is_acronym(word: str) -> bool:
+    """"SFCN", "ISLES", "SKM-TEA": capitals (and digits), two letters at least."""
+    return bool(_ACRONYM.match(word)) and sum(ch.isalpha() for ch in word) >= 2
+
+
+def is_strong_name(word: str) -> bool:
+    """Shapes that are names on their own: CamelCase ("MedNeXt", "mSTAR"), model
+    suffixes ("H3DE-Net", "MedCLIP-SAMv2"), dataset sizes ("PreCT-160K")."""
+    if len(word) < 4 or is_generic(word):
+        return False
+    return bool(
+        _CAMEL.search(word) or _MODEL_SUFFIX.search(word) or _DATASET_SUFFIX.search(word)
+    )
+
+
+def is_namey(word: str) -> bool:
+    """A word that can be part of a name: capitalised, acronym, digits with letters."""
+    if word.lower() in STOP_CAPS:
+        return False
+    first = word[0]
+    return first.isupper() or (first.isdigit() and any(ch.isalpha() for ch in word)) or (
+        any(ch.isupper() for ch in word[1:])
+    )
+
+
+def is_plain_title(word: str) -> bool:
+    """"Dallas", "Image": capital first letter, rest lower case letters."""
+    return word[:1].isupper() and word[1:].islower() and word.isalpha()
+
+
+def looks_like_dataset(name: str) -> bool:
+    return bool(_DATASET_SUFFIX.search(name))
+
+
+def has_letters_and_digits(word: str) -> bool:
+    return bool(_LETTERS_DIGITS.match(word))
