@@ -51,7 +51,7 @@ class Extractor:
 
 
 def _mentions(record: PaperRecord, doc: object) -> list[Mention]:
-    text: str = doc.text  # type: ignore[attr-defined]
+    text: str = doc._.kg_text  # type: ignore[attr-defined]
     split = len(record.title or "") + len(factories.FIELD_SEPARATOR)
     starts = doc._.kg_sentences  # type: ignore[attr-defined]
     out = []

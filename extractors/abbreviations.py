@@ -11,7 +11,7 @@ import re
 
 _PAREN = re.compile(r"\(([^()\n]{1,80})\)")
 _SHORT = re.compile(r"[A-Za-z0-9][\w\-'.+&\u2019 ]{0,14}")
-_BARRIER = re.compile(r"[.;:!?()\[\]]\s|[;:()\[\]]")
+_BARRIER = re.compile(r"[.;:!?()\[\]]\s|[;:()\[\]\n]")
 _LEAD = frozenset("the a an our this these its their novel new proposed first".split())
 
 

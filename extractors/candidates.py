@@ -27,4 +27,5 @@ class Candidate:
     strength: int = 1
     entry: Entry | None = None
     family: Entry | None = None
+    variant: str | None = None  # the edition or version part of a variant name
     role: str = "used"

@@ -25,7 +25,7 @@ from kg.ontology import vocab_paths
 
 FIELD_SEPARATOR = "\n\n"
 
-for _name in ("kg_words", "kg_sentences", "kg_definitions", "kg_candidates", "kg_entities"):
+for _name in ("kg_text", "kg_words", "kg_sentences", "kg_definitions", "kg_candidates", "kg_entities"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
@@ -42,7 +42,7 @@ def shared_vocabulary(base: str = DEFAULT_BASE) -> Vocabulary:
 
 
 def _title_end(doc: Doc) -> int:
-    cut = doc.text.find(FIELD_SEPARATOR)
+    cut = doc._.kg_text.find(FIELD_SEPARATOR)
     return max(cut, 0)
 
 
@@ -50,8 +50,10 @@ class WordsComponent:
     """Words (character spans) and sentence starts of the doc text."""
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.kg_words = split_words(doc.text)
-        doc._.kg_sentences = sentence_starts(doc.text)
+        # Doc.text joins every token on each access: read it once per doc
+        text = doc._.kg_text = doc.text
+        doc._.kg_words = split_words(text)
+        doc._.kg_sentences = sentence_starts(text)
         doc._.kg_candidates = []
         return doc
 
@@ -60,7 +62,7 @@ class AbbreviationsComponent:
     """Schwartz-Hearst definitions: (long start, long end, short start, short end)."""
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.kg_definitions = find_definitions(doc.text) if "(" in doc.text else []
+        doc._.kg_definitions = find_definitions(doc._.kg_text) if "(" in doc._.kg_text else []
         return doc
 
 
@@ -71,7 +73,7 @@ class VocabularyComponent:
         self.vocab = shared_vocabulary(base)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.kg_candidates.extend(match_vocabulary(doc.text, doc._.kg_words, self.vocab))
+        doc._.kg_candidates.extend(match_vocabulary(doc._.kg_text, doc._.kg_words, self.vocab))
         return doc
 
 
@@ -79,7 +81,7 @@ class NamesComponent:
     """Rule-found names the vocabulary does not know."""
 
     def __call__(self, doc: Doc) -> Doc:
-        text = Text(doc.text, doc._.kg_words, frozenset(doc._.kg_sentences), _title_end(doc))
+        text = Text(doc._.kg_text, doc._.kg_words, frozenset(doc._.kg_sentences), _title_end(doc))
         doc._.kg_candidates.extend(find_names(text))
         return doc
 
@@ -91,7 +93,7 @@ class ResolveComponent:
         self.vocab = shared_vocabulary(base)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.kg_entities = resolve(doc.text, doc._.kg_candidates, doc._.kg_definitions,
+        doc._.kg_entities = resolve(doc._.kg_text, doc._.kg_candidates, doc._.kg_definitions,
                                     self.vocab, doc._.kg_sentences)
         return doc
 

@@ -19,6 +19,7 @@ from kg.extractors.vocab import Entry, Vocabulary
 NAME = "kg_vocabulary"
 _EDITION = re.compile(r"(?:19|20)\d{2}|'\d{2}")
 _VERSION = re.compile(r"v?\d+(?:\.\d+)?")
+_SIZE = re.compile(r"(.+?\d)([a-z]{1,2})")
 _VARIANT = re.compile(
     r"(?P<base>[A-Za-z][A-Za-z0-9\-]*?[A-Za-z])[-_ ]?"
     r"(?P<var>v?\d+(?:\.\d+)?[a-zA-Z]{0,2}|'\d{2}|(?:19|20)\d{2})$"
@@ -43,10 +44,12 @@ def match_vocabulary(
     joinable = [words[i][1] + 1 == words[i + 1][0] and text[words[i][1]] == " "
                 for i in range(n - 1)] + [False]
     out: list[Candidate] = []
+    loose, strict, starts = vocab.loose, vocab.strict, vocab.starts
     i = 0
     while i < n:
         hit, span = None, 1
-        if keys[i] in vocab.starts:
+        key = keys[i]
+        if key in starts:
             for m in range(min(vocab.max_words, n - i), 1, -1):
                 if not all(joinable[i:i + m - 1]):
                     continue
@@ -59,7 +62,13 @@ def match_vocabulary(
                     break
         start, _, word = words[i]
         if hit is None:
-            hit = _single(vocab, word)
+            # the common case, a lower-case word, costs one dict lookup
+            hit = loose.get(key)
+            lower = word.islower()
+            if hit is None and not lower:
+                hit = strict.get(exact_key(word))
+            if hit is None and word[-1] == "s" and len(word) > 3:
+                hit = _single(vocab, word[:-1])
         if hit is not None:
             end = words[i + span - 1][1]
             last = i + span - 1
@@ -70,31 +79,41 @@ def match_vocabulary(
             if extend:
                 end = words[last + 1][1]
                 span += 1
-                out.append(_variant(text, start, end, hit))
+                out.append(_variant(text, start, end, hit, nxt))
             else:
                 out.append(Candidate(start, end, text[start:end], hit.kind, 0.95, NAME,
                                      "vocabulary", 3, entry=hit))
             i += span
             continue
-        out.extend(_compound(text, start, word, vocab))
+        if not lower or "-" in word:
+            out.extend(_compound(text, start, word, vocab))
         i += 1
     return out
 
 
-def _variant(text: str, start: int, end: int, family: Entry) -> Candidate:
+def _variant(text: str, start: int, end: int, family: Entry, variant: str) -> Candidate:
+    # editions compare by their last two digits: "2021", "21" and "'21" are one edition
+    tag = variant.lower().strip("'")
+    if len(tag) == 4 and tag.isdigit():
+        tag = tag[2:]
     return Candidate(start, end, text[start:end], family.kind, 0.85, NAME, "variant", 3,
-                     family=family)
+                     family=family, variant=tag)
 
 
 def _compound(text: str, start: int, word: str, vocab: Vocabulary) -> list[Candidate]:
     """Known names inside one unknown word: variants, hyphen compounds, modality parts."""
     if word[:1].islower() and "-" not in word:
         return []
+    m = _SIZE.fullmatch(word)  # "YOLOv8n" is a size of YOLOv8
+    if m:
+        base = _single(vocab, m.group(1))
+        if base is not None and base.kind == "model":
+            return [_variant(text, start, start + len(word), base, m.group(2))]
     m = _VARIANT.fullmatch(word)
     if m:
         base = _single(vocab, m.group("base"))
         if base is not None and base.kind in ("model", "dataset"):
-            return [_variant(text, start, start + len(word), base)]
+            return [_variant(text, start, start + len(word), base, m.group("var"))]
     if "-" not in word:
         return []
     parts = word.split("-")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NON_KEY = re.compile(r"[^A-Za-z0-9+]+")
 _NON_SLUG = re.compile(r"[^a-z0-9+]+")
@@ -26,11 +27,13 @@ def ascii_fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
+@lru_cache(maxsize=1 << 16)
 def exact_key(text: str) -> str:
     """Case kept, separators dropped: the key of case-sensitive aliases ("SAM", "CT")."""
     return _NON_KEY.sub("", ascii_fold(text))
 
 
+@lru_cache(maxsize=1 << 16)
 def loose_key(text: str) -> str:
     """Case and separators dropped: "U-Net", "UNet", "u net" -> "unet"."""
     return exact_key(text).lower()

@@ -18,6 +18,7 @@ from kg.extractors.rules import INTRO_VERBS, NAMING_VERBS
 from kg.extractors.shapes import (
     DATASET_HEADS,
     MODEL_HEADS,
+    has_name_suffix,
     is_acronym,
     is_generic,
     is_strong_name,
@@ -26,10 +27,17 @@ from kg.extractors.vocab import Vocabulary
 
 NAME = "kg_resolve"
 _LF_DATASET_HEADS = DATASET_HEADS | {"study", "trial", "project", "set", "survey"}
-_LF_MODEL_HEADS = MODEL_HEADS | {"transformer", "net", "unet", "u-net", "gan", "autoencoder",
-                                "machine", "pretraining", "pre-training", "learning"}
+_LF_MODEL_HEADS = MODEL_HEADS | {"transformer", "net", "unet", "u-net", "gan", "autoencoder"}
+# long forms ending so are measures, conditions or organisations, not models or datasets
+_LF_NOT_NAMES = frozenset(
+    "distance score error index coefficient ratio rate metric loss accuracy curve value test "
+    "criterion criteria scale system disease syndrome cancer carcinoma tumor tumour "
+    "impairment disorder imaging tomography learning".split()
+)
+# "we propose Progressive Image Editing (PIE)": the verb right before the long form
 _INTRO_CONTEXT = re.compile(
-    r"\b(?:" + "|".join(sorted(INTRO_VERBS | NAMING_VERBS)) + r")\b", re.IGNORECASE
+    r"\b(?:" + "|".join(sorted(INTRO_VERBS | NAMING_VERBS)) + r")\b(?:\s+(?:a|an|the|as))?"
+    r"(?:\s+(?:novel|new|simple|unified))?\s*$", re.IGNORECASE
 )
 
 
@@ -79,11 +87,26 @@ def _drop_overlaps(cands: list[Candidate]) -> list[Candidate]:
     return kept
 
 
+def _covered(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    """Is text[start:end] nothing but modality/task mentions and generic words?"""
+    inside = [(a, b) for a, b in spans if a < end and start < b]
+    if not inside:
+        return False
+    rest = text[start:end]
+    for a, b in sorted(inside, reverse=True):
+        a, b = max(a, start) - start, min(b, end) - start
+        rest = rest[:a] + " " + rest[b:]
+    words = [w for w in re.split(r"[\s\-/]+", rest) if w]
+    return all(is_generic(w) for w in words)
+
+
 def _accept_definition(long: str, short: str, intro: bool) -> str | None:
     """Kind of a defined name that no other evidence knows, or None to skip it."""
     if is_generic(long) or is_generic(short):
         return None
     last = long.split()[-1].lower().strip(",")
+    if last in _LF_NOT_NAMES or last.rstrip("s") in _LF_NOT_NAMES:
+        return None
     caps = [w for w in long.split() if len(w) > 3]
     titled = bool(caps) and sum(w[0].isupper() for w in caps) >= max(1, 2 * len(caps) // 3)
     if last in _LF_DATASET_HEADS and titled:
@@ -112,13 +135,17 @@ def resolve(
             e = c.entry
             out.append(Resolved(c.kind, e.key, e.label, c.start, c.end, c.surface,
                                 c.confidence, c.extractor, "used", e.notation))
-    names = [c for c in candidates if c.kind in ("model", "dataset", None)]
+    blocked = [(c.start, c.end) for c in out]
+    names = [c for c in candidates if c.kind in ("model", "dataset", None)
+             and not (c.entry is None and _covered(text, c.start, c.end, blocked))]
     names = _drop_overlaps(names)
     by_span = {(c.start, c.end): c for c in names}
     # abbreviation definitions: link both sides, minting the missing side
     links: list[tuple[Candidate, Candidate]] = []
     long_spans: list[tuple[int, int]] = []
     for ls, le, ss, se in definitions:
+        if _covered(text, ss, se, blocked) or _covered(text, ls, le, blocked):
+            continue  # "magnetic resonance imaging (MRI)": a modality, not a name
         lc, sc = by_span.get((ls, le)), by_span.get((ss, se))
         if lc is None:
             inside = [c for c in names if ls <= c.start and c.end <= le]
@@ -126,7 +153,7 @@ def resolve(
                 lc = inside[0]
         if sc is None and lc is None:
             begin = max((s for s in sentence_starts if s <= ls), default=0)
-            intro = bool(_INTRO_CONTEXT.search(text, begin, ls))
+            intro = bool(_INTRO_CONTEXT.search(text[max(begin, ls - 40):ls]))
             kind = _accept_definition(text[ls:le], text[ss:se], intro)
             if kind is None:
                 # the short form may still be a known name used elsewhere with a cue
@@ -163,11 +190,25 @@ def resolve(
             hit = vocab.compact.get(merge_key(c.surface))
             if hit is not None and hit.kind in ("model", "dataset"):
                 c.entry, c.kind, c.strength = hit, hit.kind, 3
-        ident = c.entry.key if c.entry is not None else "new:" + merge_key(c.surface)
+        if c.entry is not None:
+            ident = c.entry.key
+        elif c.family is not None:
+            ident = f"variant:{c.family.key}:{c.variant}"
+        else:
+            ident = "new:" + merge_key(c.surface)
         if ident in first_by_identity:
             union.join(i, first_by_identity[ident])
         else:
             first_by_identity[ident] = i
+    # a single variant next to its family is the same thing written two ways
+    # ("YOLOv8n" ... "YOLOv8", "KiTS21" ... "KiTS"); several variants stay apart
+    variants: dict[str, set[str]] = defaultdict(set)
+    for ident in first_by_identity:
+        if ident.startswith("variant:"):
+            variants[ident.split(":")[1]].add(ident)
+    for family_key, idents in variants.items():
+        if len(idents) == 1 and family_key in first_by_identity:
+            union.join(first_by_identity[next(iter(idents))], first_by_identity[family_key])
     for lc, sc in links:
         if id(lc) in index and id(sc) in index:
             union.join(index[id(lc)], index[id(sc)])
@@ -205,12 +246,17 @@ def resolve(
 def _entity(members: list[Candidate], long_ids: set[int]) -> tuple[str, str, str, str] | None:
     """(kind, key, name, role) of a group of candidates, or None to drop it."""
     entry = next((c.entry for c in members if c.entry is not None), None)
+    if entry is None and any(c.family for c in members):
+        best = max((c for c in members if c.family), key=lambda c: len(c.surface))
+        kind = best.family.kind
+        role = "proposed" if any(c.role == "proposed" for c in members) else "used"
+        return kind, f"{kind}/{slugify(best.surface)}", best.surface, role
     role = "proposed" if any(c.role == "proposed" for c in members) else "used"
     if entry is not None:
         return entry.kind, entry.key, entry.label, role
     if max(c.strength for c in members) < 2 and not any(c.family for c in members):
-        # shape only: keep names that are unmistakably names
-        if not all(is_strong_name(c.surface) for c in members):
+        # shape only: a name suffix ("-Net", "-25M") or a name the text repeats
+        if not (any(has_name_suffix(c.surface) for c in members) or len(members) > 1):
             return None
     votes: dict[str, int] = defaultdict(int)
     for c in members:

@@ -41,6 +41,8 @@ DATASET_VERBS = frozenset(
 MODEL_FROM_VERBS = frozenset("fine-tuned finetuned initialized initialised distilled adapted".split())
 LIST_OPENERS = frozenset("including such namely like e.g i.e".split())
 _DETERMINERS = frozenset("a an the".split())
+_TRIGGERS = (DATASET_HEADS | MODEL_HEADS | DATASET_VERBS | MODEL_FROM_VERBS | INTRO_VERBS
+             | NAMING_VERBS)
 
 
 @dataclass
@@ -52,12 +54,25 @@ class Text:
     sentence_starts: frozenset[int]
     title_end: int  # end offset of the title part (0 without a title)
 
+    def __post_init__(self) -> None:
+        self.lowers = [w.lower() for _, _, w in self.words]
+
     def gap(self, i: int) -> str:
-        """Characters between word i and word i+1."""
+        """Characters between word i and word i+1 (the rest of the text after the last)."""
+        if i + 1 >= len(self.words):
+            return self.text[self.words[i][1]:] if 0 <= i < len(self.words) else ""
         return self.text[self.words[i][1]:self.words[i + 1][0]]
 
     def lower(self, i: int) -> str:
-        return self.words[i][2].lower() if 0 <= i < len(self.words) else ""
+        return self.lowers[i] if 0 <= i < len(self.lowers) else ""
+
+    def namey(self, i: int) -> bool:
+        """Can word i be part of a name? In a title every word is capitalised, so there
+        plain capitalised words ("Foundation", "Model") do not count."""
+        word = self.words[i][2]
+        if not is_namey(word):
+            return False
+        return not (self.words[i][1] <= self.title_end and is_plain_title(word))
 
     def sentence_initial(self, i: int) -> bool:
         start = self.words[i][0]
@@ -85,7 +100,7 @@ def _valid(t: Text, a: int, b: int, strict: bool) -> bool:
 def _group_back(t: Text, i: int) -> int:
     """First index of the run of name words ending at word i (i + 1 when none)."""
     a = i + 1
-    while a - 1 >= 0 and i - (a - 1) < MAX_NAME_WORDS and is_namey(t.words[a - 1][2]):
+    while a - 1 >= 0 and i - (a - 1) < MAX_NAME_WORDS and t.namey(a - 1):
         if a - 1 < i and t.gap(a - 1) not in (" ", "-"):
             break
         a -= 1
@@ -96,7 +111,7 @@ def _group_fwd(t: Text, i: int) -> int:
     """End index (exclusive) of the run of name words starting at word i."""
     b = i
     n = len(t.words)
-    while b < n and b - i < MAX_NAME_WORDS and is_namey(t.words[b][2]):
+    while b < n and b - i < MAX_NAME_WORDS and t.namey(b):
         if b > i and t.gap(b - 1) not in (" ", "-"):
             break
         b += 1
@@ -173,7 +188,7 @@ def _list_fwd(t: Text, i: int) -> list[tuple[int, int]]:
 def _kind_after(t: Text, b: int, limit: int = 10) -> str | None:
     """Kind given by the first head noun after word b in the same clause."""
     for k in range(b, min(b + limit, len(t.words))):
-        if k > b and any(ch in t.gap(k - 1) for ".;:"):
+        if k > b and any(ch in t.gap(k - 1) for ch in ".;:"):
             return None
         w = t.lower(k)
         if w in DATASET_HEADS:
@@ -188,8 +203,11 @@ def find_names(t: Text) -> list[Candidate]:
     out: list[Candidate] = []
     words = t.words
     n = len(words)
+    lowers = t.lowers
     for i in range(n):
-        w = t.lower(i)
+        w = lowers[i]
+        if w not in _TRIGGERS and (i + 1 >= n or lowers[i + 1] not in ("a", "an")):
+            continue
         # head nouns: "the X dataset", "the A, B and C datasets", "X network"
         if w in DATASET_HEADS or w in MODEL_HEADS:
             kind = "dataset" if w in DATASET_HEADS else "model"
@@ -198,6 +216,12 @@ def find_names(t: Text) -> list[Candidate]:
             if end >= 0 and (head_in_name or t.gap(i - 1) in (" ", "-")):
                 groups = _list_back(t, end) if w.endswith("s") else [(_group_back(t, end), end + 1)]
                 for a, b in groups:
+                    if head_in_name and b == i + 1:
+                        if a >= i:  # the head alone ("Challenge") names nothing
+                            continue
+                    if kind == "model" and all(is_plain_title(t.words[k][2])
+                                               for k in range(a, b) if k != i):
+                        continue  # "Deep Regression Network": a description, not a name
                     if a < b and _valid(t, a, b, strict=(kind == "model" and not head_in_name)):
                         out.append(_span(t, a, b, kind, 0.8, "head-noun", 2))
             # "datasets such as A, B and C", "benchmarks: A, B"
@@ -236,7 +260,7 @@ def find_names(t: Text) -> list[Candidate]:
                                              else "model")
                 out.append(_span(t, k, b, kind, 0.85, "introduction", 2, role="proposed"))
         # "X, a novel framework ..."
-        if t.gap(i).startswith(",") and i + 1 < n and t.lower(i + 1) in ("a", "an"):
+        if i + 1 < n and lowers[i + 1] in ("a", "an") and t.gap(i).startswith(","):
             a = _group_back(t, i)
             if a <= i and _valid(t, a, i + 1, strict=True):
                 kind = _kind_after(t, i + 2, 8)
@@ -254,8 +278,12 @@ def _title_name(t: Text) -> list[Candidate]:
     if not t.title_end or not t.words:
         return []
     k = 0
-    b = _group_fwd(t, 0)
-    if b == 0 or b > 4 or t.words[b - 1][1] >= t.title_end:
+    b = 0
+    while b < len(t.words) and b < 4 and is_namey(t.words[b][2]) and (
+        b == 0 or t.gap(b - 1) in (" ", "-")
+    ):
+        b += 1
+    if b == 0 or t.words[b - 1][1] >= t.title_end:
         return []
     if not t.gap(b - 1).lstrip().startswith((":", " - ", "- ")) and not t.gap(b - 1).startswith(":"):
         return []
@@ -273,8 +301,8 @@ def _title_name(t: Text) -> list[Candidate]:
 def _shapes(t: Text) -> list[Candidate]:
     """Words whose shape alone says "name": MedNeXt, H3DE-Net, PreCT-160K."""
     out = []
-    for i, (start, end, word) in enumerate(t.words):
-        if is_strong_name(word):
+    for start, end, word in t.words:
+        if len(word) > 3 and is_strong_name(word):
             kind = "dataset" if looks_like_dataset(word) else "model"
             out.append(Candidate(start, end, word, kind, 0.6, NAME, "shape", 1))
     return out

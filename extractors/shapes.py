@@ -11,7 +11,7 @@ from kg.extractors.normalize import loose_key
 MODEL_HEADS = frozenset(
     "model models network networks net nets architecture architectures framework frameworks "
     "method approach pipeline agent agents backbone backbones encoder encoders detector "
-    "segmenter classifier transformer transformers llm llms vlm vlms system".split()
+    "segmenter classifier transformer transformers llm llms vlm vlms".split()
 )
 DATASET_HEADS = frozenset(
     "dataset datasets database databases benchmark benchmarks challenge challenges cohort "
@@ -40,7 +40,9 @@ _MODEL_SUFFIX = re.compile(
 )
 _DATASET_SUFFIX = re.compile(r"-\d+(?:\.\d+)?[KMB]$|Bench$|-Bench|VQA|QA$|MNIST|-CXR\b")
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9&]*[A-Z0-9](?:-[A-Z0-9]+)*\+*$")
-_LETTERS_DIGITS = re.compile(r"(?=.*[A-Za-z].*[A-Za-z])(?=.*\d)")
+_LETTERS_DIGITS = re.compile(r"[A-Za-z](?=.*[A-Za-z])(?=.*\d)")
+_UNIT_TAIL = re.compile(r"[-\d.]+$")  # "mAP50-95" is the metric mAP
+_YEAR = re.compile(r"(?:19|20)\d{2}$")
 
 
 @lru_cache(maxsize=1)
@@ -51,6 +53,7 @@ def generic_keys() -> frozenset[str]:
     return frozenset(k for k in keys if k)
 
 
+@lru_cache(maxsize=1 << 16)
 def is_generic(name: str) -> bool:
     """Generic word or family, also in the plural ("CNNs", "Vision Transformers")."""
     key = loose_key(name)
@@ -63,20 +66,29 @@ def is_acronym(word: str) -> bool:
     return bool(_ACRONYM.match(word)) and sum(ch.isalpha() for ch in word) >= 2
 
 
+@lru_cache(maxsize=1 << 16)
 def is_strong_name(word: str) -> bool:
     """Shapes that are names on their own: CamelCase ("MedNeXt", "mSTAR"), model
     suffixes ("H3DE-Net", "MedCLIP-SAMv2"), dataset sizes ("PreCT-160K")."""
-    if len(word) < 4 or is_generic(word):
-        return False
-    return bool(
+    if len(word) < 4 or not (
         _CAMEL.search(word) or _MODEL_SUFFIX.search(word) or _DATASET_SUFFIX.search(word)
-    )
+    ):
+        return False
+    return not is_generic(word) and not is_generic(_UNIT_TAIL.sub("", word))
 
 
+def has_name_suffix(word: str) -> bool:
+    """-Net, -Former, -SAM ... or a dataset size: a name even when seen once."""
+    return bool(_MODEL_SUFFIX.search(word) or _DATASET_SUFFIX.search(word))
+
+
+@lru_cache(maxsize=1 << 16)
 def is_namey(word: str) -> bool:
-    """A word that can be part of a name: capitalised, acronym, digits with letters."""
+    """A word that can be part of a name: capitalised, acronym, digits with letters, year."""
     if word.lower() in STOP_CAPS:
         return False
+    if _YEAR.match(word):
+        return True
     first = word[0]
     return first.isupper() or (first.isdigit() and any(ch.isalpha() for ch in word)) or (
         any(ch.isupper() for ch in word[1:])
@@ -90,6 +102,10 @@ def is_plain_title(word: str) -> bool:
 
 def looks_like_dataset(name: str) -> bool:
     return bool(_DATASET_SUFFIX.search(name))
+
+
+def is_year(word: str) -> bool:
+    return bool(_YEAR.match(word))
 
 
 def has_letters_and_digits(word: str) -> bool:

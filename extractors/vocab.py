@@ -74,6 +74,8 @@ class Vocabulary:
                 continue
             self.loose.setdefault(" ".join(words), entry)
             if len(words) > 1:
+                # also written as one word: "Segment-Anything-Model", "SegmentAnything"
+                self.loose.setdefault("".join(words), entry)
                 self.starts.add(words[0])
                 self.max_words = max(self.max_words, len(words))
 

@@ -12,19 +12,42 @@ from bisect import bisect_right
 
 WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]*(?:[-\u2010\u2011\u2013'\u2019.&][A-Za-z0-9_]+)*\+*")
 _POSSESSIVE = re.compile(r"['\u2019]s$")
+# links name repositories and users, not entities ("github.com/OnofreyLab/...")
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|org|io|net|edu|ai)/\S*")
+# "U-Net-based", "SAM-guided": the affix is not part of the name
+_AFFIXES = frozenset(
+    "based like style guided driven generated derived assisted enhanced powered specific "
+    "level wise only free aware inspired type family series variant variants version "
+    "versions pretrained trained tuned finetuned fine initialized compatible labeled "
+    "labelled annotated augmented supervised conditioned centric oriented scale "
+    "scans scan images image slices volumes data sequences reports on in of".split()
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])|\n\s*\n|\n(?=[A-Z])")
 
 
 def split_words(text: str) -> list[tuple[int, int, str]]:
     """(start, end, word) for every word; a trailing possessive "'s" is not part of it."""
     out = []
+    urls = [(u.start(), u.end()) for u in _URL.finditer(text)] if "/" in text else []
     for m in WORD_RE.finditer(text):
-        word = m.group()
-        end = m.end()
+        start, end, word = m.start(), m.end(), m.group()
+        if urls and any(a <= start < b for a, b in urls):
+            continue
         if _POSSESSIVE.search(word) and len(word) > 2:
             word = word[:-2]
             end -= 2
-        out.append((m.start(), end, word))
+        if "-" in word:
+            parts = word.split("-")
+            keep = len(parts)
+            while keep > 1 and parts[keep - 1] in _AFFIXES:
+                keep -= 1
+            if keep < len(parts):
+                core = "-".join(parts[:keep])
+                out.append((start, start + len(core), core))
+                rest = start + len(core) + 1
+                out.append((rest, end, word[len(core) + 1:]))
+                continue
+        out.append((start, end, word))
     return out
 
 

@@ -159,6 +159,44 @@ def export(fmt: str, output: str, store_path: str, base: str) -> None:
 
 
 @cli.command()
+@click.option("-o", "--output", default="graph.html", show_default=True,
+              type=click.Path(dir_okay=False), help="HTML file to write.")
+@store_option
+@base_option
+@click.option("--focus", metavar="ENTITY",
+              help="Draw only this node (IRI, label, alias or arXiv id) and its neighbourhood.")
+@click.option("--depth", default=1, show_default=True, type=click.IntRange(0),
+              help="Hops around --focus.")
+@click.option("--types", metavar="TYPE,...",
+              help="Node types to draw: paper, author, model, dataset, modality, task. "
+                   "Without paper, the others are linked by the papers they share.")
+@click.option("--min-degree", default=0, show_default=True, type=click.IntRange(0),
+              help="Leave out nodes with fewer links.")
+@click.option("--max-nodes", default=None, type=click.IntRange(0),
+              help="Keep the N most connected nodes; 0 for no limit.  [default: 5000]")
+@click.option("--since", metavar="YEAR", help="Only papers from this year (or YYYY-MM[-DD]) on.")
+@click.option("--title", default="medimg-kg graph", show_default=True, help="Page title.")
+def viz(output: str, store_path: str, base: str, focus: str | None, depth: int,
+        types: str | None, min_degree: int, max_nodes: int | None, since: str | None,
+        title: str) -> None:
+    """Write the graph as one self-contained, offline, interactive HTML page."""
+    from kg.outputs.viewer import DEFAULT_MAX_NODES, write_viewer
+    from kg.projection import omitted_summary
+    from kg.store import open_store
+
+    limit = DEFAULT_MAX_NODES if max_nodes is None else (max_nodes or None)
+    graph = write_viewer(
+        open_store(store_path, read_only=True), output, title=title, base=base, focus=focus,
+        depth=depth, types=types.split(",") if types else None, min_degree=min_degree,
+        max_nodes=limit, since=since)
+    click.echo(f"Wrote {output}: {graph.number_of_nodes():,} nodes, "
+               f"{graph.number_of_edges():,} edges")
+    summary = omitted_summary(graph)
+    if summary:
+        click.echo(summary)
+
+
+@cli.command()
 @store_option
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def stats(store_path: str, as_json: bool) -> None:

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import replace
 
 from kg.names import person_key
-from kg.records import PaperRecord, SourceRef
+from kg.records import Author, PaperRecord, SourceRef
 
 
 def title_key(title: str) -> str:
@@ -60,12 +60,16 @@ def _union(lists: list[list[str]]) -> list[str]:
     return out
 
 
+def _first_source(record: PaperRecord) -> tuple[str, int]:
+    return min(((s.file, s.line) for s in record.sources), default=("", 0))
+
+
 def merge_records(records: list[PaperRecord]) -> PaperRecord:
     """Union of several records of one paper; the result does not depend on their order."""
     if not records:
         raise ValueError("merge_records needs at least one record")
     # Order by provenance so that every tie is broken the same way whatever the input order.
-    ordered = sorted(records, key=lambda r: min(((s.file, s.line) for s in r.sources), default=("", 0)))
+    ordered = sorted(records, key=_first_source)
     sources: list[SourceRef] = sorted(
         {s for r in ordered for s in r.sources}, key=lambda s: (s.file, s.line, s.format)
     )

@@ -40,7 +40,7 @@ def fold_ascii(text: str) -> str:
 
 
 def is_initials(token: str) -> bool:
-    """"D", "MB", "J. A.", "J.-P.", "Th." — a token made only of initials."""
+    """ "D", "MB", "J. A.", "J.-P.", "Th." — a token made only of initials."""
     token = token.strip()
     if not token:
         return False
@@ -127,7 +127,7 @@ def split_authors(text: str) -> tuple[list[Author], bool]:
 
 
 def _looks_family_only(part: str) -> bool:
-    """"Smith", "Sendra-Balcells", "de Aguiar Kuriki": a family name without given name."""
+    """ "Smith", "Sendra-Balcells", "de Aguiar Kuriki": a family name without given name."""
     tokens = part.split()
     if not tokens or is_initials(part) or is_initials(tokens[-1]):
         return False
@@ -140,7 +140,7 @@ def _slug_words(text: str) -> list[str]:
 
 
 def person_key(author: Author) -> str | None:
-    """"family-firstinitial" in lower-case ASCII ("D. Ma", "Ma D", "Dong Ma" -> "ma-d").
+    """ "family-firstinitial" in lower-case ASCII ("D. Ma", "Ma D", "Dong Ma" -> "ma-d").
 
     Particles are dropped from the key so "del Riego J" and "J. Riego" meet; organisations
     have no person key (see `org_key`).
@@ -166,5 +166,5 @@ def person_key(author: Author) -> str | None:
 
 
 def org_key(name: str) -> str:
-    """Slug of an organisation's name: "Dataset Contributor Group" -> "dataset-contributor-group"."""
+    """Slug of an organisation's name: "Dataset Group" -> "dataset-group"."""
     return "-".join(_slug_words(name))

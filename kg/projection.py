@@ -159,7 +159,10 @@ def omitted_summary(graph: nx.Graph) -> str | None:
     record = graph.graph.get("omitted") or {}
     if not record.get("nodes"):
         return None
-    by_type = ", ".join(f"{count:,} {kind}" for kind, count in record["by_type"].items())
+    by_type = ", ".join(
+        f"{count:,} {kind if count == 1 else _PLURALS[kind]}"
+        for kind, count in record["by_type"].items()
+    )
     steps = ", ".join(f"{_STEP_NAMES[s['step']]}: {s['nodes']:,}" for s in record["steps"])
     return (
         f"Showing {graph.number_of_nodes():,} of {record['total_nodes']:,} nodes and "
@@ -168,6 +171,14 @@ def omitted_summary(graph: nx.Graph) -> str | None:
     )
 
 
+_PLURALS = {
+    "paper": "papers",
+    "author": "authors",
+    "model": "models",
+    "dataset": "datasets",
+    "modality": "modalities",
+    "task": "tasks",
+}
 _STEP_NAMES = {
     "since": "date",
     "types": "type",
@@ -289,7 +300,7 @@ def _add_entities(store: ox.Store, graph: nx.Graph) -> None:
             continue
         pref, alts, notations = labels.get(entity, (None, [], []))
         label = pref or entity.rsplit("/", 1)[-1]
-        aliases = sorted({a for a in alts if a != label}, key=str.casefold)
+        aliases = sorted({a for a in alts if a != label}, key=lambda a: (a.casefold(), a))
         graph.add_node(entity, type=kind, label=label, aliases=aliases)
         if notations:
             graph.nodes[entity]["notation"] = ", ".join(sorted(notations))

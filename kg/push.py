@@ -248,10 +248,7 @@ def _detail(exc: urllib.error.HTTPError) -> str:
 
 def _chunks(store: ox.Store, size: int) -> Iterator[list[ox.Triple]]:
     """All triples of the store (every graph), `size` at a time, streamed."""
-    triples = (
-        ox.Triple(q.subject, q.predicate, q.object)
-        for q in store.quads_for_pattern(None, None, None, None)
-    )
+    triples = (quad.triple for quad in store.quads_for_pattern(None, None, None, None))
     while chunk := list(islice(triples, size)):
         yield chunk
 

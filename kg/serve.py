@@ -159,21 +159,29 @@ class Server:
         the process starts, so no signal can slip between start and wait); the server is
         always stopped on the way out. Returns its exit status, 0 when stopped by a signal.
         """
-        previous = None
-        if threading.current_thread() is threading.main_thread():
-            previous = signal.signal(signal.SIGTERM, _raise_terminated)
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _raise_terminated) if main else None
         try:
             self.start()
             if on_ready is not None:
                 on_ready(self)
             assert self.process is not None
-            return self.process.wait()
+            status = self.process.wait()
+            # A terminal's Ctrl-C reaches the whole process group: the server may end first.
+            return 0 if status in (-signal.SIGINT, 128 + signal.SIGINT) else status
         except (_Terminated, KeyboardInterrupt):
             return 0
         finally:
-            self.stop()
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
+            # A second Ctrl-C or SIGTERM must not interrupt the shutdown half-way.
+            held = {sig: signal.signal(sig, signal.SIG_IGN)
+                    for sig in (signal.SIGINT, signal.SIGTERM)} if main else {}
+            try:
+                self.stop()
+            finally:
+                for sig, handler in held.items():
+                    signal.signal(sig, handler)
+                if previous is not None:
+                    signal.signal(signal.SIGTERM, previous)
 
     def failure(self) -> str:
         """The server's last output line, to explain an unexpected exit."""

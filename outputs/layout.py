@@ -75,8 +75,12 @@ def _component(
         coords = _large(edges, len(members), rng)
     coords = coords - coords.mean(axis=0)
     lengths = np.linalg.norm(coords[edges[:, 0]] - coords[edges[:, 1]], axis=1)
-    median = float(np.median(lengths))
-    return coords / median if median > 1e-9 else coords
+    by_edges = 1.0 / max(float(np.median(lengths)), 1e-9)
+    # Hubs pull dense graphs into a ball with short edges; spread those to about one node
+    # per unit of area (a disc of n units has an RMS radius of sqrt(n / 2 pi)).
+    rms = math.sqrt(float((coords**2).sum(axis=1).mean())) or 1.0
+    by_area = math.sqrt(len(members) / (2 * math.pi)) / rms
+    return coords * max(by_edges, by_area)
 
 
 def _large(edges: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -173,17 +177,23 @@ def _near_repulsion(pos: np.ndarray, shift: float) -> np.ndarray:
     key = cells[:, 0] * 1_000_003 + cells[:, 1]
     order = np.argsort(key, kind="stable")
     sorted_key = key[order]
-    disp = np.zeros_like(pos)
+    n = len(pos)
+    firsts, seconds = [], []
     for offset in range(1, _CELL_NEIGHBOURS + 1):
         same = np.nonzero(sorted_key[:-offset] == sorted_key[offset:])[0]
         if not len(same):
             break
-        a, b = order[same], order[same + offset]
-        delta = pos[a] - pos[b]
-        dist2 = np.einsum("ij,ij->i", delta, delta) + 1e-4
-        push = delta / dist2[:, None]
-        np.add.at(disp, a, push)
-        np.add.at(disp, b, -push)
+        firsts.append(order[same])
+        seconds.append(order[same + offset])
+    disp = np.zeros_like(pos)
+    if not firsts:
+        return disp
+    a, b = np.concatenate(firsts), np.concatenate(seconds)
+    delta = pos[a] - pos[b]
+    push = delta / (np.einsum("ij,ij->i", delta, delta) + 1e-4)[:, None]
+    for axis in range(2):
+        disp[:, axis] += np.bincount(a, weights=push[:, axis], minlength=n)
+        disp[:, axis] -= np.bincount(b, weights=push[:, axis], minlength=n)
     return disp
 
 

@@ -179,7 +179,9 @@ def _vis_js() -> str:
     )
     if not candidates:
         raise ExportError("vis-network is missing from the installed pyvis package")
-    return candidates[-1].joinpath("vis-network.min.js").read_text(encoding="utf-8")
+    code = candidates[-1].joinpath("vis-network.min.js").read_text(encoding="utf-8")
+    # A source-map comment would make an open developer console fetch a file; drop it.
+    return re.sub(r"^//# sourceMappingURL=.*$", "", code, flags=re.MULTILINE)
 
 
 def _script(code: str) -> str:

@@ -10,6 +10,7 @@ import csv
 import gc
 import io
 import json
+import os
 import re
 import select
 import signal
@@ -76,11 +77,12 @@ def _accepts(port: int) -> bool:
         return False
 
 
-def start_kg_serve(store: Path, *extra: str) -> Running:
+def start_kg_serve(store: Path, *extra: str, new_session: bool = False) -> Running:
     port = free_port(HOST)
     process = subprocess.Popen(
         [KG, "serve", "--store", str(store), "--host", HOST, "--port", str(port), *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+        start_new_session=new_session,
     )
     # readiness is the first line kg serve prints, once the server accepts connections
     ready, _, _ = select.select([process.stdout], [], [], WAIT)
@@ -92,14 +94,19 @@ def start_kg_serve(store: Path, *extra: str) -> Running:
     return Running(process, f"http://{HOST}:{port}/", port, first)
 
 
-def stop(process: subprocess.Popen[str]) -> tuple[str, str]:
+def stop(process: subprocess.Popen[str], sig: int = signal.SIGTERM) -> tuple[str, str]:
+    """Signal the process, wait (bounded, then kill) and return its remaining output."""
     if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(sig)
     try:
-        return process.communicate(timeout=WAIT)
+        process.wait(timeout=WAIT)
     except subprocess.TimeoutExpired:
         process.kill()
-        return process.communicate(timeout=WAIT)
+        process.wait(timeout=WAIT)
+    # read() and not communicate(): communicate bypasses what readline() already buffered
+    out = process.stdout.read() if process.stdout else ""
+    err = process.stderr.read() if process.stderr else ""
+    return out, err
 
 
 @pytest.fixture(scope="module")
@@ -284,10 +291,22 @@ def test_prints_url_and_stops_cleanly_on_sigterm(store_path: Path) -> None:
 
 def test_stops_cleanly_on_ctrl_c(store_path: Path) -> None:
     running = start_kg_serve(store_path)
-    running.process.send_signal(signal.SIGINT)
-    out, err = stop(running.process)
+    out, err = stop(running.process, signal.SIGINT)
     assert running.process.returncode == 0, err
-    assert not _accepts(running.port) or time.sleep(1) or not _accepts(running.port)
+    assert err == "Stopped.\n"
+    assert not _accepts(running.port)
+
+
+def test_terminal_ctrl_c_reaches_the_whole_process_group(store_path: Path) -> None:
+    # As in a terminal: SIGINT to kg serve and to the oxigraph server it started.
+    running = start_kg_serve(store_path, new_session=True)
+    try:
+        os.killpg(running.process.pid, signal.SIGINT)
+        running.process.wait(timeout=WAIT)
+    finally:
+        out, err = stop(running.process)
+    assert running.process.returncode == 0, err
+    assert not _accepts(running.port)
 
 
 def test_missing_store_and_busy_port(tmp_path: Path, store_path: Path) -> None:

@@ -56,6 +56,8 @@ def iter_files(paths: Iterable[str | Path], on_skip: SkipHandler | None = None):
     A named file that cannot be read raises InputError; inside a directory such files are
     reported through `on_skip` and passed over, and a directory with no listing raises.
     """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]  # one path given bare, not a list of its characters
     for raw in paths:
         p = Path(raw).absolute()
         if not p.exists():

@@ -15,7 +15,9 @@ from kg.sources.text import ARXIV_ID, arxiv_url, clean_html, is_chrome, parse_da
 NAME = "arxiv-listing"
 
 _ID_LINE_RE = re.compile(rf"^arXiv:\s*({ARXIV_ID})(?:v\d+)?\b\s*(?:\[([^\]]+)\])?", re.I)
-_CREATED_RE = re.compile(r"^(?:Created|Submitted|Published)\s*:\s*(.+?)(?:\s*\[?\s*Updated\s*:.*)?$", re.I)
+_CREATED_RE = re.compile(
+    r"^(?:Created|Submitted|Published)\s*:\s*(.+?)(?:\s*\[?\s*Updated\s*:.*)?$", re.I
+)
 # A short line at the end of the abstract paragraph that is really the arXiv comment.
 _COMMENT_RE = re.compile(
     r"^(?:comments?:|journal[- ]ref:|\d+\s*(?:pages?|figures?|tables?)\b|accepted\b|submitted\b|"

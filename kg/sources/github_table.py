@@ -1,6 +1,7 @@
 """GitHub "daily arXiv" markdown table: one row per paper.
 
-    | **[Title](http://arxiv.org/abs/ID)** | 2025-02-24 | <details>...<p>abstract</p></details> | comment | [Code Link](url) |
+    | **[Title](http://arxiv.org/abs/ID)** | 2025-02-24 | <details>…<p>abstract</p></details>
+      | comment | [Code Link](url) |                         (all on one line)
 
 Columns are read by the header row's names when there is one (Title, Date, Abstract,
 Comment, Code...), else in that default order. Cells are split on `|` outside HTML
@@ -73,7 +74,7 @@ def sniff(head: list[str]) -> bool:
 
 def _parse_row(cells: list[str], columns: list[str], path: str, number: int) -> PaperRecord:
     by_name: dict[str, str] = {}
-    for name, cell in zip(columns, cells):
+    for name, cell in zip(columns, cells, strict=False):
         by_name.setdefault(name, cell)
     title_cell = by_name.get("title", "")
     m = _LINKED_TITLE_RE.search(title_cell) or _PLAIN_LINK_RE.search(title_cell)
@@ -112,7 +113,8 @@ def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | 
                 columns = names  # a header row: remember this table's column order
                 continue
         if not raw.rstrip().endswith("|") or len(cells) < len(columns):
-            yield RecordError(path, number, f"truncated table row ({len(cells)} of {len(columns)} cells)")
+            reason = f"truncated table row ({len(cells)} of {len(columns)} cells)"
+            yield RecordError(path, number, reason)
             continue
         if _OPEN_RE.search(raw) and len(_OPEN_RE.findall(raw)) != len(_CLOSE_RE.findall(raw)):
             yield RecordError(path, number, "table row with an unclosed <details> block")

@@ -48,7 +48,7 @@ def sniff(head: list[str]) -> bool:
     blocks = [" ".join(b) for _, b in paragraphs(enumerate(head, 1))]
     blocks = [b for b in blocks if not _is_chrome(b)]
     pairs = 0
-    for title, abstract in zip(blocks, blocks[1:]):
+    for title, abstract in zip(blocks, blocks[1:], strict=False):
         if len(title) <= 300 and len(abstract) >= _MIN_ABSTRACT and len(title) < len(abstract) / 3:
             pairs += 1
     return pairs >= 3 and pairs * 2 >= len(blocks) - 2

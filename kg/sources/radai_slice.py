@@ -55,19 +55,25 @@ def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | 
     recent: deque[tuple[int, str]] = deque(maxlen=2)  # the last two text lines before a marker
     pending: tuple[tuple[int, str], str, re.Match[str]] | None = None
     abstract: list[str] = []
+    abstract_lines: list[int] = []
     for number, raw in lines:
         text = raw.strip()
         if pending is not None:
             if text and not _marker(text) and len(abstract) < _MAX_ABSTRACT_LINES:
                 abstract.append(text)
+                abstract_lines.append(number)
                 continue
+            recent.clear()
+            if text and len(abstract) >= 3:
+                # No blank line before the next record: its title and authors end the run.
+                recent.extend(zip(abstract_lines[-2:], abstract[-2:], strict=True))
+                del abstract[-2:]
             title, authors, marker = pending
             if abstract:
                 yield _record(path, title, authors, marker, abstract)
             else:
                 yield RecordError(path, title[0], "record without an abstract after its date line")
-            pending, abstract = None, []
-            recent.clear()
+            pending, abstract, abstract_lines = None, [], []
         if not text:
             continue
         m = _marker(text)
@@ -79,7 +85,7 @@ def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | 
             title, authors = recent[0], recent[1][1]
             pending = (title, authors, m)
             rest = squash(m["rest"])
-            abstract = [rest] if rest else []
+            abstract, abstract_lines = ([rest], [number]) if rest else ([], [])
         elif not is_chrome(text):
             recent.append((number, squash(text)))
     if pending is not None:

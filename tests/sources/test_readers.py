@@ -37,7 +37,8 @@ def test_arxiv_listing(write_listing, samples):
 
 def test_arxiv_listing_comment_glued_to_abstract(write_listing):
     text = (
-        "An invented abstract that talks about pretend scans for a while. " * 4
+        "An invented abstract that talks about pretend scans for a while. "
+        * 4
         + "\nAccepted at a fictional conference\narXiv:2405.12345 [eess.IV]\n"
         "Created: 2024-05-20\n"
     )
@@ -135,7 +136,9 @@ def test_radai_slice(write_listing, samples):
     ]
     assert first.authors[2].is_organization
     assert first.date == "2024-02-07"
-    assert first.abstract == "Imaginary radiographs are common. We built a pretend model & tested it."
+    assert first.abstract == (
+        "Imaginary radiographs are common. We built a pretend model & tested it."
+    )
     assert first.sources[0].line == line_of(samples["radai-slice"], "A pretend")
     assert [a.name for a in second.authors] == [
         "Muster, M.",
@@ -170,3 +173,18 @@ def test_crlf_and_bom(write_listing, samples):
     _, records, skipped = read(write_listing, text)
     assert [r.date for r in records] == ["2024-02-07", "2024-02-06"] and skipped == []
     assert not records[0].title.endswith("\r")
+
+
+def test_radai_slice_records_without_blank_lines(write_listing):
+    text = (
+        "First Pretend Title\nDoe J, Roe R\narxiv logopreprintMar 2 2024\n"
+        "An invented abstract.\nSecond Pretend Title\nMuster M\n"
+        "pubmed logopapersMar 1 2024\nAnother invented abstract.\n"
+    )
+    _, records, skipped = read(write_listing, text)
+    assert skipped == []
+    assert [(r.title, r.abstract, r.sources[0].line) for r in records] == [
+        ("First Pretend Title", "An invented abstract.", 1),
+        ("Second Pretend Title", "Another invented abstract.", 5),
+    ]
+    assert [a.name for a in records[1].authors] == ["Muster M"]

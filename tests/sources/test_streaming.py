@@ -32,23 +32,24 @@ def _peak_while_reading(path: Path) -> tuple[int, int]:
 
 
 def test_50mb_listing_streams_in_flat_memory(tmp_path, samples):
+    # Realistically long abstracts: the cost per record, not per byte, dominates the run time.
+    long_abstract = "A made-up sentence about pretend scans and invented models. " * 150
+    text = samples["github-daily-arxiv"].replace("BarNet handles pretend imaging.", long_abstract)
     path = tmp_path / "big.txt"
-    copies = _grow(path, samples["github-daily-arxiv"], 50 * 1024 * 1024)
+    copies = _grow(path, text, 50 * 1024 * 1024)
     count, peak = _peak_while_reading(path)
     assert count == 2 * copies
-    assert peak < 5 * 1024 * 1024, f"peak {peak} bytes for a {path.stat().st_size} byte file"
+    assert peak < 2 * 1024 * 1024, f"peak {peak} bytes for a {path.stat().st_size} byte file"
 
 
-@pytest.mark.parametrize(
-    "fmt", ["arxiv-listing", "hf-papers", "author-profile", "radai-slice"]
-)
+@pytest.mark.parametrize("fmt", ["arxiv-listing", "hf-papers", "author-profile", "radai-slice"])
 def test_every_reader_streams(tmp_path, samples, fmt):
     path = tmp_path / "big.txt"
     body = samples[fmt]
-    _grow(path, body, 8 * 1024 * 1024)
+    copies = _grow(path, body, 2 * 1024 * 1024)
     count, peak = _peak_while_reading(path)
-    assert count > 10_000
-    assert peak < 2 * 1024 * 1024
+    assert count == 2 * copies
+    assert peak < path.stat().st_size // 4, f"peak {peak} bytes"
 
 
 def test_first_record_arrives_before_the_file_is_read(tmp_path, samples):

@@ -1,0 +1,157 @@
+"""kg.projection: the networkx view of the store that the viewer and GraphML/GEXF exports share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg.projection import NODE_TYPES, ProjectionError, omitted_summary, project, resolve
+from kg.store import open_store
+
+FIXTURE = Path(__file__).parent / "outputs" / "viewer_fixture.ttl"
+B = "https://w3id.org/medimg-kg/"
+MEDSAM = B + "paper/arxiv/2401.00001"
+IMG = B + "paper/arxiv/2402.00002"
+SCRIPT = B + "paper/doi/10.1000/xyz.3"
+UNET_PAPER = B + "paper/title/abcdef0123456789"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ox.Store:
+    store = open_store(tmp_path / "store")
+    store.bulk_load(path=str(FIXTURE), format=ox.RdfFormat.TURTLE)
+    return store
+
+
+def test_full_projection_has_every_node_type_and_only_linked_entities(store: ox.Store) -> None:
+    graph = project(store)
+    kinds = {data["type"] for _, data in graph.nodes(data=True)}
+    assert kinds == set(NODE_TYPES)
+    assert graph.number_of_nodes() == 21
+    assert graph.number_of_edges() == 24
+    # PET is in the modality scheme but no paper uses it; mention nodes and roles are no nodes.
+    assert B + "modality/pet" not in graph
+    assert not any("/mention/" in n or "/author/" in n for n in graph)
+    assert graph.graph["omitted"]["nodes"] == 0
+    assert omitted_summary(graph) is None
+
+
+def test_paper_metadata(store: ox.Store) -> None:
+    paper = project(store).nodes[MEDSAM]
+    assert paper["label"] == paper["title"] == "MedSAM: Segment Anything in Medical Images"
+    assert paper["date"] == "2024-01-15"
+    assert paper["authors"] == ["Jun Ma", "Bo Wang"]
+    assert paper["arxiv"] == "2401.00001"
+    assert paper["links"] == {"arXiv": "https://arxiv.org/abs/2401.00001"}
+    assert paper["code"] == ["https://github.com/bowang-lab/MedSAM"]
+    assert paper["degree"] == 7
+
+
+def test_hostile_titles_are_kept_verbatim(store: ox.Store) -> None:
+    graph = project(store)
+    assert graph.nodes[IMG]["title"] == "<img src=x onerror=alert(1)>"
+    assert graph.nodes[SCRIPT]["title"] == "</script><script>alert(1)</script>"
+    assert graph.nodes[SCRIPT]["links"] == {"DOI": "https://doi.org/10.1000/xyz.3"}
+
+
+def test_entities_labels_aliases_and_paper_counts(store: ox.Store) -> None:
+    graph = project(store)
+    sam = graph.nodes[B + "model/sam"]
+    assert (sam["type"], sam["label"], sam["aliases"], sam["papers"]) == (
+        "model", "SAM", ["Segment Anything Model"], 2)
+    mri = graph.nodes[B + "modality/mri"]
+    assert (mri["label"], mri["notation"], mri["papers"]) == ("MRI", "MR", 3)
+    # The most complete written form names a person; the others become aliases.
+    ma = graph.nodes[B + "person/ma-j"]
+    assert (ma["type"], ma["label"], ma["aliases"]) == ("author", "Jun Ma", ["J. Ma"])
+    assert graph.nodes[B + "org/mila"]["type"] == "author"
+
+
+def test_edge_relations(store: ox.Store) -> None:
+    graph = project(store)
+    assert graph.edges[MEDSAM, B + "model/medsam"]["relation"] == "proposes"
+    assert graph.edges[MEDSAM, B + "model/sam"]["relation"] == "uses"
+    assert graph.edges[MEDSAM, B + "person/wang-b"]["relation"] == "author"
+    assert graph.edges[MEDSAM, B + "person/wang-b"]["position"] == 2
+    assert graph.edges[MEDSAM, B + "modality/ct"]["relation"] == "modality"
+    assert graph.edges[MEDSAM, B + "task/segmentation"]["relation"] == "task"
+
+
+def test_types_with_papers_keeps_direct_edges(store: ox.Store) -> None:
+    graph = project(store, types=["paper", "model"])
+    assert {d["type"] for _, d in graph.nodes(data=True)} == {"paper", "model"}
+    assert graph.number_of_nodes() == 7
+    assert graph.graph["omitted"]["by_type"] == {
+        "author": 6, "dataset": 3, "modality": 3, "task": 2}
+
+
+def test_types_without_papers_link_by_shared_papers(store: ox.Store) -> None:
+    graph = project(store, types=["model", "modality"])
+    edge = graph.edges[B + "model/sam", B + "modality/mri"]
+    assert edge == {"relation": "co-occurs", "weight": 2}
+    assert graph.edges[B + "model/u-net", B + "modality/x-ray"]["weight"] == 1
+
+
+def test_focus_by_label_alias_iri_and_arxiv_id(store: ox.Store) -> None:
+    graph = project(store)
+    assert resolve(graph, "segment anything model") == B + "model/sam"
+    assert resolve(graph, "UNet") == B + "model/u-net"
+    assert resolve(graph, "model/sam") == B + "model/sam"
+    assert resolve(graph, B + "model/sam") == B + "model/sam"
+    assert resolve(graph, "2401.00001") == MEDSAM
+
+
+def test_focus_and_depth(store: ox.Store) -> None:
+    one = project(store, focus="SAM", depth=1)
+    assert set(one) == {B + "model/sam", MEDSAM, IMG}
+    two = project(store, focus="SAM", depth=2)
+    assert B + "person/ma-j" in two and B + "dataset/brats" in two
+    assert two.graph["selection"]["focus_node"] == B + "model/sam"
+    assert "distance from the focus" in omitted_summary(one)
+
+
+def test_unknown_focus_and_types_are_errors(store: ox.Store) -> None:
+    with pytest.raises(ProjectionError, match="no node named 'Nope'"):
+        project(store, focus="Nope")
+    with pytest.raises(ProjectionError, match="unknown node type gene"):
+        project(store, types=["paper", "gene"])
+    with pytest.raises(ProjectionError, match="since must be a year"):
+        project(store, since="last year")
+    with pytest.raises(ProjectionError, match="max nodes"):
+        project(store, max_nodes=0)
+
+
+def test_min_degree(store: ox.Store) -> None:
+    graph = project(store, min_degree=2)
+    assert all(graph.nodes[n]["papers"] >= 2 for n in graph if graph.nodes[n]["type"] != "paper")
+    assert B + "person/lee-k" not in graph
+    assert graph.graph["omitted"]["steps"][0]["step"] == "min_degree"
+
+
+def test_max_nodes_keeps_the_most_connected_and_records_the_rest(store: ox.Store) -> None:
+    graph = project(store, max_nodes=4)
+    assert graph.number_of_nodes() == 4
+    assert set(graph) == {MEDSAM, IMG, UNET_PAPER, SCRIPT}  # degrees 7, 6, 6, 5
+    record = graph.graph["omitted"]
+    assert (record["total_nodes"], record["nodes"]) == (21, 17)
+    assert record["steps"] == [{"step": "max_nodes", "nodes": 17}]
+    summary = omitted_summary(graph)
+    assert summary.startswith("Showing 4 of 21 nodes")
+    assert "node limit: 17" in summary
+
+
+def test_since_drops_older_and_undated_papers(store: ox.Store) -> None:
+    graph = project(store, since=2022)
+    papers = {n for n, d in graph.nodes(data=True) if d["type"] == "paper"}
+    assert papers == {MEDSAM, IMG}
+    assert B + "model/u-net" not in graph  # only used by the 2019 and 2021 papers
+    assert project(store, since="2024-02").nodes.keys() >= {IMG}
+    assert MEDSAM not in project(store, since="2024-02")
+
+
+def test_empty_store(tmp_path: Path) -> None:
+    graph = project(open_store(tmp_path / "empty"))
+    assert graph.number_of_nodes() == 0
+    assert omitted_summary(graph) is None
