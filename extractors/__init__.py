@@ -27,6 +27,7 @@ class Extractor:
 
     def __init__(self, batch_size: int = 256) -> None:
         self.nlp = spacy.blank("en")
+        self.nlp.tokenizer = factories.TextKeepingTokenizer(self.nlp.tokenizer)
         for name in PIPELINE:
             self.nlp.add_pipe(name)
         self.batch_size = batch_size

@@ -24,6 +24,19 @@ from kg.extractors.words import sentence_starts, split_words
 from kg.ontology import vocab_paths
 
 FIELD_SEPARATOR = "\n\n"
+TEXT_KEY = "kg_text"
+
+
+class TextKeepingTokenizer:
+    """Wraps a tokenizer to remember each doc's input text (saves rebuilding Doc.text)."""
+
+    def __init__(self, tokenizer: object) -> None:
+        self.tokenizer = tokenizer
+
+    def __call__(self, text: str) -> Doc:
+        doc = self.tokenizer(text)  # type: ignore[operator]
+        doc.user_data[TEXT_KEY] = text
+        return doc
 
 for _name in ("kg_text", "kg_words", "kg_sentences", "kg_definitions", "kg_candidates", "kg_entities"):
     if not Doc.has_extension(_name):
@@ -50,8 +63,9 @@ class WordsComponent:
     """Words (character spans) and sentence starts of the doc text."""
 
     def __call__(self, doc: Doc) -> Doc:
-        # Doc.text joins every token on each access: read it once per doc
-        text = doc._.kg_text = doc.text
+        # Doc.text joins every token on each access; the tokenizer wrapper kept the input
+        text = doc.user_data.pop(TEXT_KEY, None) or doc.text
+        doc._.kg_text = text
         doc._.kg_words = split_words(text)
         doc._.kg_sentences = sentence_starts(text)
         doc._.kg_candidates = []
@@ -94,7 +108,7 @@ class ResolveComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.kg_entities = resolve(doc._.kg_text, doc._.kg_candidates, doc._.kg_definitions,
-                                    self.vocab, doc._.kg_sentences)
+                                    self.vocab, doc._.kg_sentences, doc._.kg_words)
         return doc
 
 

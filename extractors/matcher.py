@@ -38,20 +38,27 @@ def match_vocabulary(
     text: str, words: list[tuple[int, int, str]], vocab: Vocabulary
 ) -> list[Candidate]:
     """Candidates for every vocabulary name, edition and variant in `text`."""
-    keys = [loose_key(w) for _, _, w in words]
+    # plain ASCII words need no key normalisation beyond lower()
+    keys = [w.lower() if w.isalnum() and w.isascii() else loose_key(w) for _, _, w in words]
     n = len(words)
-    # joinable[i]: word i and i+1 are separated by exactly one space
-    joinable = [words[i][1] + 1 == words[i + 1][0] and text[words[i][1]] == " "
-                for i in range(n - 1)] + [False]
+
+    def joined(i: int) -> bool:
+        """Are word i and i+1 separated by exactly one space?"""
+        return i + 1 < n and words[i][1] + 1 == words[i + 1][0] and text[words[i][1]] == " "
+
     out: list[Candidate] = []
     loose, strict, starts = vocab.loose, vocab.strict, vocab.starts
     i = 0
     while i < n:
         hit, span = None, 1
         key = keys[i]
-        if key in starts:
-            for m in range(min(vocab.max_words, n - i), 1, -1):
-                if not all(joinable[i:i + m - 1]):
+        lengths = starts.get(key)
+        if lengths is not None:
+            reach = 1
+            while reach < lengths[0] and joined(i + reach - 1):
+                reach += 1
+            for m in lengths:
+                if m > reach:
                     continue
                 run = keys[i:i + m]
                 hit = vocab.lookup(run)
@@ -72,7 +79,7 @@ def match_vocabulary(
         if hit is not None:
             end = words[i + span - 1][1]
             last = i + span - 1
-            nxt = words[last + 1][2] if last + 1 < n and joinable[last] else ""
+            nxt = words[last + 1][2] if joined(last) else ""
             extend = (hit.kind == "dataset" and _EDITION.fullmatch(nxt)) or (
                 hit.kind == "model" and _VERSION.fullmatch(nxt) and not nxt.isdigit()
             )

@@ -20,6 +20,7 @@ from kg.extractors.shapes import (
     MODEL_HEADS,
     has_name_suffix,
     is_acronym,
+    is_description,
     is_generic,
     is_strong_name,
 )
@@ -126,6 +127,7 @@ def resolve(
     definitions: list[tuple[int, int, int, int]],
     vocab: Vocabulary,
     sentence_starts: list[int],
+    words: list[tuple[int, int, str]],
 ) -> list[Resolved]:
     """Entities with their mentions for one doc."""
     out: list[Resolved] = []
@@ -215,14 +217,12 @@ def resolve(
     # later occurrences of a defined short form ("SFCN ... SFCN's ...")
     shorts = {text[sc.start:sc.end]: sc for _, sc in links if id(sc) in index}
     if shorts:
-        taken = [(c.start, c.end) for c in final]
-        pattern = re.compile(r"(?<![\w-])(?:" + "|".join(
-            re.escape(s) for s in sorted(shorts, key=len, reverse=True)) + r")(?![\w-])")
-        for m in pattern.finditer(text):
-            if any(s < m.end() and m.start() < e for s, e in taken):
+        taken = {c.start for c in final}
+        for start, end, word in words:
+            src = shorts.get(word)
+            if src is None or start in taken:
                 continue
-            src = shorts[m.group()]
-            c = Candidate(m.start(), m.end(), m.group(), src.kind, src.confidence, NAME,
+            c = Candidate(start, end, word, src.kind, src.confidence, NAME,
                           "definition", src.strength)
             final.append(c)
             union.parent.append(len(union.parent))
@@ -273,4 +273,8 @@ def _entity(members: list[Candidate], long_ids: set[int]) -> tuple[str, str, str
         name = best.surface
     if is_generic(name) or all(is_generic(c.surface) for c in members):
         return None
+    if is_description(name) and not any(is_strong_name(c.surface) for c in members):
+        return None
+    if name.split()[-1].lower() in DATASET_HEADS:
+        kind = "dataset"  # "Capsule Vision 2024 Challenge" names the challenge
     return kind, f"{kind}/{slugify(name)}", name, role

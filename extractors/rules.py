@@ -41,6 +41,8 @@ DATASET_VERBS = frozenset(
 MODEL_FROM_VERBS = frozenset("fine-tuned finetuned initialized initialised distilled adapted".split())
 LIST_OPENERS = frozenset("including such namely like e.g i.e".split())
 _DETERMINERS = frozenset("a an the".split())
+# words after which a head noun no longer describes the name before them
+_CLAUSE_TURNS = frozenset("on using trained evaluated tested from than".split())
 _TRIGGERS = (DATASET_HEADS | MODEL_HEADS | DATASET_VERBS | MODEL_FROM_VERBS | INTRO_VERBS
              | NAMING_VERBS)
 
@@ -187,10 +189,17 @@ def _list_fwd(t: Text, i: int) -> list[tuple[int, int]]:
 
 def _kind_after(t: Text, b: int, limit: int = 10) -> str | None:
     """Kind given by the first head noun after word b in the same clause."""
+    last = t.lower(b - 1)  # the name's own head: "Tiny Lesion Transformer"
+    if last in DATASET_HEADS:
+        return "dataset"
+    if last in MODEL_HEADS:
+        return "model"
     for k in range(b, min(b + limit, len(t.words))):
-        if k > b and any(ch in t.gap(k - 1) for ch in ".;:"):
+        if k > b and any(ch in t.gap(k - 1) for ch in ".;:("):
             return None
         w = t.lower(k)
+        if w in _CLAUSE_TURNS:
+            return None
         if w in DATASET_HEADS:
             return "dataset"
         if w in MODEL_HEADS:
@@ -292,8 +301,11 @@ def _title_name(t: Text) -> list[Candidate]:
         return []
     if any(is_generic(x) for x in ws) or not _valid(t, k, b, strict=False):
         return []
+    if len(ws) > 1 and all(is_plain_title(x) for x in ws):
+        return []  # "Beyond Knowledge Silos: ...": a phrase, not a name
     title = t.text[:t.title_end].lower()
-    kind = "dataset" if any(h in title for h in ("dataset", "benchmark", "database", "corpus")) \
+    kind = "dataset" if any(h in title for h in ("dataset", "benchmark", "database", "corpus",
+                                                 "challenge")) \
         and not any(h in title for h in (" model", "network", "framework")) else "model"
     return [_span(t, k, b, kind, 0.8, "title", 2, role="proposed")]
 
@@ -302,7 +314,7 @@ def _shapes(t: Text) -> list[Candidate]:
     """Words whose shape alone says "name": MedNeXt, H3DE-Net, PreCT-160K."""
     out = []
     for start, end, word in t.words:
-        if len(word) > 3 and is_strong_name(word):
+        if len(word) > 3 and not word.islower() and is_strong_name(word):
             kind = "dataset" if looks_like_dataset(word) else "model"
             out.append(Candidate(start, end, word, kind, 0.6, NAME, "shape", 1))
     return out

@@ -33,6 +33,33 @@ GENERIC_SUFFIX_PARTS = frozenset(
 )
 GENERIC_PREFIX_PARTS = frozenset("non pre post multi cross semi self anti".split())
 
+# words of descriptions ("Large Multimodal Models", "Transfer Learning"): a name made only
+# of these describes a kind of thing rather than naming one
+DESCRIPTIVE = frozenset(
+    "large medical multimodal multi-modal vision language visual foundation model models graph "
+    "learning transfer multi-task task deep neural network networks classifier artificial "
+    "general intelligence pretraining pre-training fine-tuning finetuning image images imaging "
+    "analysis segmentation classification detection few-shot zero-shot self-supervised "
+    "supervised unsupervised semi-supervised contrastive generative diffusion adversarial "
+    "attention cross-attention fusion framework architecture approach method adaptive "
+    "efficient lightweight robust fair novel diagnosis vision-language clinical universal "
+    "unified knowledge distillation continual active federated explainable interpretable "
+    "transformer transformers convolutional recurrent residual encoder decoder module space "
+    "latent continuous discrete representation embedding prompt prompting reasoning retrieval "
+    "augmented generation synthesis registration reconstruction data dataset benchmark "
+    "challenge report perception spatial scale multi-scale hybrid dual two-stage end-to-end "
+    "and of for with the in on a an based system systems tool agent agents pipeline".split()
+)
+
+
+def is_description(name: str) -> bool:
+    """Only description words: "Large Multimodal Models", "Multi-Task Learning"."""
+    words = [w.lower() for w in re.split(r"[\s/]+", name) if w]
+    return bool(words) and all(
+        w in DESCRIPTIVE or w.rstrip("s") in DESCRIPTIVE or is_generic(w) for w in words
+    )
+
+
 _CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]{2,}|[A-Z][a-z]+[A-Z]")
 _MODEL_SUFFIX = re.compile(
     r"[A-Za-z0-9](?:-?(?:Net|NET|Former|former|SAM|CLIP|GPT|BERT|ViT|UNet|UNETR|Unet|Diff|"

@@ -57,7 +57,7 @@ class Vocabulary:
     strict: dict[str, Entry] = field(default_factory=dict)
     loose: dict[str, Entry] = field(default_factory=dict)
     compact: dict[str, Entry] = field(default_factory=dict)
-    starts: set[str] = field(default_factory=set)
+    starts: dict[str, tuple[int, ...]] = field(default_factory=dict)
     max_words: int = 1
     digest: str = ""
 
@@ -76,7 +76,9 @@ class Vocabulary:
             if len(words) > 1:
                 # also written as one word: "Segment-Anything-Model", "SegmentAnything"
                 self.loose.setdefault("".join(words), entry)
-                self.starts.add(words[0])
+                # phrase lengths per first word, longest first, so a match tries few runs
+                lengths = set(self.starts.get(words[0], ())) | {len(words)}
+                self.starts[words[0]] = tuple(sorted(lengths, reverse=True))
                 self.max_words = max(self.max_words, len(words))
 
     def lookup(self, words: list[str], exact: str | None = None) -> Entry | None:

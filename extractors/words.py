@@ -29,8 +29,14 @@ def split_words(text: str) -> list[tuple[int, int, str]]:
     """(start, end, word) for every word; a trailing possessive "'s" is not part of it."""
     out = []
     urls = [(u.start(), u.end()) for u in _URL.finditer(text)] if "/" in text else []
+    append = out.append
     for m in WORD_RE.finditer(text):
-        start, end, word = m.start(), m.end(), m.group()
+        word = m.group()
+        start = m.start()
+        if not urls and "-" not in word and "'" not in word and "\u2019" not in word:
+            append((start, start + len(word), word))  # the common case: a plain word
+            continue
+        end = start + len(word)
         if urls and any(a <= start < b for a, b in urls):
             continue
         if _POSSESSIVE.search(word) and len(word) > 2:
@@ -38,6 +44,14 @@ def split_words(text: str) -> list[tuple[int, int, str]]:
             end -= 2
         if "-" in word:
             parts = word.split("-")
+            # "models-MobileNet", "non-CT": a lower-case word glued before a name
+            lead = 0
+            while (lead < len(parts) - 1 and len(parts[lead]) > 2 and parts[lead].islower()
+                   and parts[lead + 1][:1].isupper()):
+                lead += 1
+            if lead:
+                cut = sum(len(p) + 1 for p in parts[:lead])
+                start, word, parts = start + cut, word[cut:], parts[lead:]
             keep = len(parts)
             while keep > 1 and parts[keep - 1] in _AFFIXES:
                 keep -= 1

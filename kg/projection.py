@@ -402,8 +402,13 @@ def _apply_types(graph: nx.Graph, wanted: tuple[str, ...]) -> nx.Graph:
 
 def _most_connected(graph: nx.Graph, limit: int, focus: str | None) -> list[str]:
     ranked = sorted(
-        graph.degree(), key=lambda item: (item[0] != focus, -item[1], NODE_TYPES.index(
-            graph.nodes[item[0]]["type"]), item[0])
+        graph.degree(),
+        key=lambda item: (
+            item[0] != focus,
+            -item[1],
+            NODE_TYPES.index(graph.nodes[item[0]]["type"]),
+            item[0],
+        ),
     )
     return [node for node, _ in ranked[:limit]]
 

@@ -210,7 +210,7 @@ def _pack(placed: list[tuple[list[Hashable], np.ndarray]]) -> dict[Hashable, np.
     for nodes, coords, size in boxes:
         if x > 0 and x + size[0] > row_width:
             x, y, row_height = 0.0, y + row_height, 0.0
-        for node, point in zip(nodes, coords):
+        for node, point in zip(nodes, coords, strict=True):
             result[node] = point + (x, y)
         x += float(size[0])
         row_height = max(row_height, float(size[1]))

@@ -52,9 +52,15 @@
     kgType: n.type,
   })));
   const proposes = data.relations.indexOf("proposes");
-  const edges = new vis.DataSet(data.edges.map((e, i) => (
+  const edgeItem = (e, i) => (
     e[2] === proposes ? { id: i, from: e[0], to: e[1], dashes: true } : { id: i, from: e[0], to: e[1] }
-  )));
+  );
+  // vis-network spends ~50 us on each edge it creates. Large graphs get their first frame
+  // with the first batch, then the rest arrives in small batches between frames, so the page
+  // answers input while edges fill in instead of freezing for a second or more.
+  const EDGE_BATCH = 2000;
+  const firstEdges = big ? EDGE_BATCH : data.edges.length;
+  const edges = new vis.DataSet(data.edges.slice(0, firstEdges).map(edgeItem));
   // Type checkboxes filter views, so hidden nodes leave and come back where they were,
   // and the network (and its physics, if any) never sees a half-removed graph.
   const nodeView = new vis.DataView(nodes, { filter: (n) => !hiddenTypes.has(n.kgType) });
@@ -94,6 +100,8 @@
   const viewer = {
     ready: false,
     readyAt: null,
+    complete: false,
+    completeAt: null,
     stable: !meta.physics,
     network: network,
     nodes: nodes,
@@ -111,7 +119,24 @@
     viewer.ready = true;
     viewer.readyAt = performance.now();
     document.body.dataset.ready = "true";
+    setTimeout(addMoreEdges, 0);
   });
+
+  let edgesAdded = firstEdges;
+  function addMoreEdges() {
+    if (edgesAdded >= data.edges.length) {
+      viewer.complete = true;
+      viewer.completeAt = performance.now();
+      document.body.dataset.complete = "true";
+      showStats();
+      return;
+    }
+    const end = Math.min(edgesAdded + EDGE_BATCH, data.edges.length);
+    edges.add(data.edges.slice(edgesAdded, end).map((e, i) => edgeItem(e, edgesAdded + i)));
+    edgesAdded = end;
+    showStats();
+    setTimeout(addMoreEdges, 0);
+  }
   if (meta.physics) {
     // Settle once, then hold still: a moving picture is hard to read.
     network.once("stabilizationIterationsDone", () => {
@@ -420,8 +445,9 @@
   }
 
   function showStats() {
+    const loading = edgesAdded < data.edges.length ? " (loading)" : "";
     stats.textContent = nodeView.length.toLocaleString("en") + " nodes \u00b7 " +
-      edgeView.length.toLocaleString("en") + " edges shown";
+      edgeView.length.toLocaleString("en") + " edges shown" + loading;
   }
   showStats();
 

@@ -52,7 +52,13 @@ _PAPER_FIELDS = ("date", "authors", "code")
 _PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)\}\}")
 # Characters that could end the JSON's script element or start markup, plus the two that
 # old JavaScript parsers treat as line ends; all become \uXXXX escapes, which JSON allows.
-_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_JSON_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
 _JSON_ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
 
 

@@ -90,7 +90,9 @@ def open_page(browser: Any) -> Iterator[Any]:
 
         page.on("dialog", on_dialog)
         page.goto(path.resolve().as_uri())
-        page.wait_for_function("window.kgViewer && kgViewer.ready && kgViewer.stable")
+        page.wait_for_function(
+            "() => window.kgViewer && kgViewer.ready && kgViewer.stable && kgViewer.complete"
+        )
         return opened
 
     yield opener
@@ -210,7 +212,8 @@ def test_click_highlights_the_neighbourhood(viewer: Opened) -> None:
     assert page.locator("#kg-card h3").inner_text() == "MRI"
     # Clicking the background clears the highlight.
     page.mouse.click(5, 795)
-    assert page.evaluate("kgViewer.nodes.get().filter((n) => n.group.endsWith('-faded')).length") == 0
+    faded = "kgViewer.nodes.get().filter((n) => n.group.endsWith('-faded')).length"
+    assert page.evaluate(faded) == 0
 
 
 def test_hostile_titles_stay_text(viewer: Opened) -> None:
@@ -229,8 +232,8 @@ def test_hostile_titles_stay_text(viewer: Opened) -> None:
     assert IMG_TITLE in labels and "<b onmouseover=alert(1)>Eve</b>" in labels
     page.locator("#kg-suggestions button", has_text="onmouseover").hover()
     page.wait_for_timeout(200)
-    injected = page.evaluate("document.querySelectorAll('img, iframe, svg, b, object, embed').length")
-    assert injected == 0
+    markup = "document.querySelectorAll('img, iframe, svg, b, object, embed').length"
+    assert page.evaluate(markup) == 0
     assert page.evaluate("document.scripts.length") == 3
     assert viewer.dialogs == []
     assert viewer.errors == []
@@ -268,7 +271,8 @@ def test_large_graph_uses_python_positions_without_physics(
         """() => {
             const data = JSON.parse(document.getElementById('kg-data').textContent);
             const now = kgViewer.network.getPositions();
-            return data.nodes.every((n) => Math.abs(now[n.id].x - n.x) < 1 && Math.abs(now[n.id].y - n.y) < 1);
+            const near = (n) => Math.abs(now[n.id].x - n.x) < 1 && Math.abs(now[n.id].y - n.y) < 1;
+            return data.nodes.every(near);
         }"""
     )
     assert placed

@@ -15,7 +15,8 @@ def _bipartite(n_papers: int, n_entities: int, n_edges: int, seed: int = 3) -> n
     rnd = random.Random(seed)
     graph = nx.Graph()
     while graph.number_of_edges() < n_edges:
-        graph.add_edge(f"p{rnd.randrange(n_papers)}", f"e{int(rnd.paretovariate(1.2)) % n_entities}")
+        entity = int(rnd.paretovariate(1.2)) % n_entities
+        graph.add_edge(f"p{rnd.randrange(n_papers)}", f"e{entity}")
     return graph
 
 

@@ -1,0 +1,114 @@
+"""The extractor over spacy.blank("en") on made-up sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.extractors import Extractor, entities
+from kg.records import PaperRecord
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return Extractor()
+
+
+def run(extractor: Extractor, abstract: str, title: str | None = None):
+    record = PaperRecord(title=title, abstract=abstract)
+    return record, extractor.extract([record])[0]
+
+
+def keys(mentions, kind: str) -> set[str]:
+    return {m.entity_key for m in mentions if m.kind == kind}
+
+
+def test_kinds_and_vocabulary(extractor):
+    _, ms = run(extractor, "We fine-tuned nnU-Net on the BraTS 2021 challenge data "
+                           "and compared it with GPT-4V on chest radiographs and brain MRI.")
+    assert "model/nnu-net" in keys(ms, "model")
+    assert "model/gpt-4v" in keys(ms, "model")
+    assert "dataset/brats-2021" in keys(ms, "dataset")
+    assert keys(ms, "modality") == {"modality/x-ray", "modality/mri"}
+
+
+def test_aliases_merge_into_one_entity(extractor):
+    _, ms = run(extractor, "A UNet baseline and a U-Net with attention; the Unet decoder "
+                           "was shared. The Segment Anything Model (SAM) was frozen, and SAM "
+                           "masks were refined.")
+    assert {m.entity_key for m in ms if m.kind == "model"} == {
+        "model/u-net", "model/segment-anything-model"}
+    ents = entities(ms)["models"]
+    sam = next(e for e in ents if e["id"] == "model/segment-anything-model")
+    assert set(sam["mentions"]) == {"Segment Anything Model", "SAM"}
+
+
+def test_offsets_point_into_the_field(extractor):
+    record, ms = run(extractor, "Our LLaVA-Med variant reads CT scans.",
+                     title="ToyNet: a tiny net for PET")
+    assert ms
+    for m in ms:
+        text = record.title if m.field == "title" else record.abstract
+        assert text[m.start:m.end] == m.surface
+        assert m.surface in m.sentence
+        assert 0.0 <= m.confidence <= 1.0
+        assert m.extractor.startswith("kg_")
+    assert any(m.field == "title" and m.kind == "modality" and m.name == "PET" for m in ms)
+    assert "model/llava-med" in keys(ms, "model")
+
+
+def test_unseen_names_from_rules(extractor):
+    _, ms = run(extractor, "We propose the Tiny Lesion Transformer (TLT), trained on the "
+                           "Foobar, Quxbaz and Zorblat datasets. We also release "
+                           "GlimmerSeg-12K, a new benchmark.")
+    by_key = {m.entity_key: m for m in ms}
+    tlt = by_key["model/tiny-lesion-transformer"]
+    assert tlt.role == "proposed"
+    assert {"dataset/foobar", "dataset/quxbaz", "dataset/zorblat"} <= keys(ms, "dataset")
+    assert "dataset/glimmerseg-12k" in keys(ms, "dataset")
+    # the defined short form is a mention of the same entity
+    assert {m.surface for m in ms if m.entity_key == tlt.entity_key} == {
+        "Tiny Lesion Transformer", "TLT"}
+
+
+def test_generic_words_and_metrics_are_not_entities(extractor):
+    _, ms = run(extractor, "Convolutional neural networks (CNNs), vision transformers and "
+                           "large language models (LLMs) were compared by Dice, AUC and the "
+                           "mean absolute error (MAE) in PyTorch.")
+    assert keys(ms, "model") == set()
+    assert keys(ms, "dataset") == set()
+
+
+def test_variants_and_editions(extractor):
+    _, ms = run(extractor, "ResNet-50 and ResNet-101 backbones were tested on ISIC 2018 "
+                           "and ISIC 2019.")
+    assert {"model/resnet-50", "model/resnet-101"} <= keys(ms, "model")
+    assert {"dataset/isic-2018", "dataset/isic-2019"} <= keys(ms, "dataset")
+
+
+def test_hyphen_affixes_are_not_part_of_names(extractor):
+    _, ms = run(extractor, "A U-Net-based segmenter and SAM-guided prompts.")
+    surfaces = {m.surface for m in ms if m.kind == "model"}
+    assert surfaces == {"U-Net", "SAM"}
+
+
+def test_entities_contract(extractor):
+    _, ms = run(extractor, "We introduce FooBarNet, a novel framework, evaluated on "
+                           "MIMIC-CXR chest X-rays.")
+    ents = entities(ms)
+    assert set(ents) == {"models", "datasets", "modalities", "tasks"}
+    model = next(e for e in ents["models"] if e["id"] == "model/foobarnet")
+    assert model["role"] == "proposed" and model["mentions"] == ["FooBarNet"]
+    assert ents["modalities"] == [{"id": "modality/x-ray", "name": "X-ray", "notation": "CR"}]
+    assert [d["id"] for d in ents["datasets"]] == ["dataset/mimic-cxr"]
+
+
+def test_batch_keeps_record_order(extractor):
+    records = [PaperRecord(abstract="CT only."), PaperRecord(abstract=None, title=None),
+               PaperRecord(abstract="Ultrasound only.")]
+    out = extractor.extract(records)
+    assert [[m.name for m in ms] for ms in out] == [["CT"], [], ["Ultrasound"]]
+
+
+def test_config_hash_is_stable(extractor):
+    assert extractor.config_hash == Extractor().config_hash
+    assert len(extractor.config_hash) == 40
