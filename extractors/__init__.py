@@ -45,10 +45,8 @@ class Extractor:
         """One list of mentions per record, in record order."""
         texts = [(r.title or "") + factories.FIELD_SEPARATOR + (r.abstract or "")
                  for r in records]
-        out = []
-        for record, doc in zip(records, self.nlp.pipe(texts, batch_size=self.batch_size)):
-            out.append(_mentions(record, doc))
-        return out
+        docs = self.nlp.pipe(texts, batch_size=self.batch_size)
+        return [_mentions(record, doc) for record, doc in zip(records, docs, strict=True)]
 
 
 def _mentions(record: PaperRecord, doc: object) -> list[Mention]:

@@ -38,7 +38,9 @@ class TextKeepingTokenizer:
         doc.user_data[TEXT_KEY] = text
         return doc
 
-for _name in ("kg_text", "kg_words", "kg_sentences", "kg_definitions", "kg_candidates", "kg_entities"):
+_EXTENSIONS = ("kg_text", "kg_words", "kg_sentences", "kg_definitions", "kg_candidates",
+               "kg_entities")
+for _name in _EXTENSIONS:
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 

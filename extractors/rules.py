@@ -38,7 +38,9 @@ DATASET_VERBS = frozenset(
     "trained pretrained pre-trained evaluated tested validated benchmarked fine-tuned "
     "finetuned experiments results performance retrained".split()
 )
-MODEL_FROM_VERBS = frozenset("fine-tuned finetuned initialized initialised distilled adapted".split())
+MODEL_FROM_VERBS = frozenset(
+    "fine-tuned finetuned initialized initialised distilled adapted".split()
+)
 LIST_OPENERS = frozenset("including such namely like e.g i.e".split())
 _DETERMINERS = frozenset("a an the".split())
 # words after which a head noun no longer describes the name before them
@@ -294,7 +296,8 @@ def _title_name(t: Text) -> list[Candidate]:
         b += 1
     if b == 0 or t.words[b - 1][1] >= t.title_end:
         return []
-    if not t.gap(b - 1).lstrip().startswith((":", " - ", "- ")) and not t.gap(b - 1).startswith(":"):
+    gap = t.gap(b - 1)
+    if not gap.lstrip().startswith((":", "- ")) and not gap.startswith(":"):
         return []
     ws = [t.words[j][2] for j in range(k, b)]
     if len(ws) == 1 and is_plain_title(ws[0]) and ws[0].lower() in STOP_CAPS:

@@ -121,7 +121,7 @@ def extract(paths: tuple[str, ...], base: str) -> None:
 
     from kg.extract import extract_papers
 
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     for paper in extract_papers(paths, base=base, on_skip=_warn_skip):
         out.write(json.dumps(paper, ensure_ascii=False) + "\n")
 

@@ -39,7 +39,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
         "missing": (tmp / "does-not-exist.txt", "does-not-exist.txt"),
         "empty directory": (empty_dir, "nothing-here"),
         "binary": (tmp / "binary.txt", "binary.txt"),
-        "invalid utf-8": (tmp / "latin1.txt", "latin1.txt:7"),
+        "invalid utf-8": (tmp / "latin1.txt", "latin1.txt:8"),
         "empty file": (tmp / "empty.txt", "empty.txt"),
         "unknown format": (tmp / "recipe.txt", "recipe.txt"),
     }

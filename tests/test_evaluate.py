@@ -64,7 +64,7 @@ def predictions(listings) -> list[dict]:
         groups.setdefault(key, []).append(r)
     papers = [merge_records(g) if len(g) > 1 else g[0] for g in groups.values()]
     out = []
-    for paper, mentions in zip(papers, Extractor().extract(papers)):
+    for paper, mentions in zip(papers, Extractor().extract(papers), strict=True):
         ents = entities(mentions)
         out.append({"title": paper.title, "abstract": paper.abstract,
                     "identifiers": {"arxiv": paper.arxiv}, "models": ents["models"],

@@ -1,0 +1,112 @@
+"""Latency of every named question (kg/queries/*.rq): Oxigraph store vs rdflib in memory.
+
+    .venv/bin/python bench/queries.py --store /tmp/medimg-kg-bench/store-100000
+
+Runs each named query (kg.query.list_queries, parameters bound with kg.query.bind to
+values the generated corpus contains) --repeat times on the on-disk store and reports
+p50/p95 in ms. The same bound query text then runs on an rdflib in-memory Graph holding
+the first --rdflib-papers papers of the store: rdflib needs roughly a kilobyte of RAM per
+triple, so all 100k papers (~10M triples) do not fit. rdflib on a smaller graph is faster,
+so the printed speed-up is a lower bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import pyoxigraph as ox  # noqa: E402
+
+# Values present in a bench/generate.py corpus, by parameter name.
+BENCH_PARAMS = {"author": "Anna Schmidt", "dataset": "BraTS", "model": "U-Net",
+                "modality": "CT", "paper": "2001.00001", "entity": "U-Net", "year": "2020"}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def time_query(run, repeat: int) -> tuple[list[float], int]:
+    timings, rows = [], 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        rows = sum(1 for _ in run())  # results stream: consume them all
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings, rows
+
+
+def subset_nquads(store: ox.Store, papers: int) -> bytes:
+    """The ontology plus everything hanging off the first `papers` papers (by IRI order)."""
+    query = f"""
+    PREFIX schema: <https://schema.org/>
+    CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+      {{ SELECT ?paper WHERE {{ ?paper a schema:ScholarlyArticle }} ORDER BY ?paper
+         LIMIT {papers} }}
+      {{ BIND(?paper AS ?s) ?s ?p ?o }}
+      UNION {{ ?paper ?l ?s . ?s ?p ?o }}
+      UNION {{ ?paper ?l ?x . ?x ?m ?s . ?s ?p ?o }}
+      UNION {{ ?paper ?l ?x . ?x ?m ?y . ?y ?n ?s . ?s ?p ?o }}
+    }}"""
+    triples = ox.serialize(store.query(query), format=ox.RdfFormat.N_TRIPLES)
+    # Schemes and ontology (subjects outside any paper) come along whole.
+    rest = store.query("""
+    PREFIX schema: <https://schema.org/>
+    CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o
+      FILTER NOT EXISTS { ?s a schema:ScholarlyArticle }
+      FILTER(!CONTAINS(STR(?s), "/paper/") && !CONTAINS(STR(?s), "/person/")
+             && !CONTAINS(STR(?s), "/code/")) }""")
+    return triples + ox.serialize(rest, format=ox.RdfFormat.N_TRIPLES)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", required=True, help="a store built by `kg build`")
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--rdflib-repeat", type=int, default=3)
+    parser.add_argument("--rdflib-papers", type=int, default=10_000)
+    args = parser.parse_args(argv)
+
+    import rdflib
+
+    from kg.ontology import PREFIXES
+    from kg.query import bind, list_queries
+    from kg.stats import store_stats
+    from kg.store import open_store
+
+    store = open_store(args.store, read_only=True)
+    counts = store_stats(store)
+    prefixes = dict(PREFIXES)
+    queries = []
+    for named in list_queries():
+        values = {p.name: BENCH_PARAMS[p.name] for p in named.params if p.name in BENCH_PARAMS}
+        queries.append((named.name, bind(named.text, values, named.params)))
+
+    started = time.perf_counter()
+    graph = rdflib.Graph()
+    graph.parse(data=subset_nquads(store, args.rdflib_papers), format="nt")
+    for prefix, iri in prefixes.items():
+        graph.bind(prefix, iri)
+    load_s = time.perf_counter() - started
+
+    print(f"store: {counts.get('papers')} papers, {counts.get('triples')} triples; rdflib Memory: "
+          f"{args.rdflib_papers} papers, {len(graph)} triples (loaded in {load_s:.0f} s)")
+    print(f"{'query':<28} {'rows':>6} {'ox p50':>9} {'ox p95':>9} {'rdflib p50':>11} "
+          f"{'speed-up':>9}")
+    for name, text in queries:
+        ox_ms, rows = time_query(lambda: store.query(text, prefixes=prefixes), args.repeat)
+        rdf_ms, _ = time_query(lambda: graph.query(text, initNs=prefixes), args.rdflib_repeat)
+        p50 = statistics.median(ox_ms)
+        print(f"{name:<28} {rows:>6} {p50:>8.1f}ms {percentile(ox_ms, 0.95):>8.1f}ms "
+              f"{statistics.median(rdf_ms):>10.1f}ms {statistics.median(rdf_ms) / p50:>8.0f}x",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
