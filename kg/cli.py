@@ -6,6 +6,7 @@ Every KGError becomes one line `Error: ...` on stderr with exit code 1; usage er
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -236,6 +237,52 @@ def validate(store_path: str, report: bool) -> None:
 
 
 # --- SPARQL for everyone: query, serve, push (issue 5) ---
+
+
+@cli.command()
+@click.argument("gold", type=click.Path(dir_okay=False))
+@paths_argument
+@base_option
+@click.option("--errors", "show_errors", is_flag=True,
+              help="Also list each missed entity and false positive per paper.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def evaluate(gold: str, paths: tuple[str, ...], base: str, show_errors: bool,
+             as_json: bool) -> None:
+    """Score extraction over PATHS against a GOLD file (the format of gold-dev.jsonl)."""
+    import json
+
+    from kg.errors import InputError
+    from kg.evaluate import evaluate as score
+    from kg.extract import extract_papers
+
+    if not Path(gold).is_file():
+        raise InputError(gold, "gold file not found")
+    try:
+        result = score(gold, extract_papers(paths, base=base, on_skip=_warn_skip))
+    except (ValueError, KeyError) as exc:
+        raise InputError(gold, f"not a gold file in the gold-dev.jsonl format ({exc})") from None
+    if as_json:
+        click.echo(json.dumps(result if show_errors else
+                              {k: v for k, v in result.items() if k != "errors"}, indent=2))
+        return
+    click.echo(f"{'type':9} {'P':>6} {'R':>6} {'F1':>6} {'TP':>5} {'FP':>5} {'FN':>5}")
+    for kind in ("model", "dataset", "modality", "micro"):
+        r = result[kind]
+        click.echo(f"{kind:9} {r['precision']:6.3f} {r['recall']:6.3f} {r['f1']:6.3f} "
+                   f"{r['tp']:5d} {r['fp']:5d} {r['fn']:5d}")
+    papers = result["papers"]
+    click.echo(f"papers found {papers['found']}/{papers['gold']} "
+               f"(predicted {papers['predicted']})")
+    if show_errors:
+        for error in result["errors"]:
+            label = error.get("title") or ""
+            if error["kind"] == "paper":
+                click.echo(f"{error['key']} paper not found {label}")
+                continue
+            for name in error.get("missed", []):
+                click.echo(f"{error['key']} {error['kind']} missed: {name}")
+            for name in error.get("false_positives", []):
+                click.echo(f"{error['key']} {error['kind']} false positive: {name}")
 
 
 @cli.command()
