@@ -9,8 +9,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
-from rdflib.compare import isomorphic
 from click.testing import CliRunner
+from rdflib.compare import isomorphic
 
 from kg.cli import cli
 

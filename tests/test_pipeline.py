@@ -21,7 +21,8 @@ ABSTRACT_B = (
 
 
 def _arxiv_listing(path: Path, entries: list[tuple[str, str, str]]) -> Path:
-    blocks = [f"{abstract}\n\narXiv:{arxiv}\nCreated: {date}\n" for abstract, arxiv, date in entries]
+    blocks = [f"{abstract}\n\narXiv:{arxiv}\nCreated: {date}\n"
+              for abstract, arxiv, date in entries]
     path.write_text("\n".join(blocks), encoding="utf-8")
     return path
 
