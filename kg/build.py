@@ -15,6 +15,7 @@ from kg.graph import GraphMapper, paper_path
 from kg.ontology import SCHEMA, data_path, vocab_paths
 from kg.pipeline import ReadSummary, SkipHandler, batched, get_extractor, iter_papers
 from kg.records import PaperRecord
+from kg.resolve import adopt_stored_identities
 from kg.store import add_batch, open_store, triple_count
 
 BATCH_SIZE = 512
@@ -133,7 +134,9 @@ def build(
     summary.triples_before = triple_count(store)
     load_ontology(store, mapper.base)
     add_batch(store, mapper.run_quads())
-    for result in engine(batched(all_papers(), batch_size), mapper.base):
+    batches = (adopt_stored_identities(store, batch, mapper.base)
+               for batch in batched(all_papers(), batch_size))
+    for result in engine(batches, mapper.base):
         summary.conflicts += load_batch(store, result)
         if progress:
             progress(len(result.papers))

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from kg import DEFAULT_BASE, __version__
-from kg.merge import title_key
+from kg.merge import abstract_key, title_key
 from kg.names import org_key, person_key
 from kg.ontology import BIBO, KG, MLS, OA, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from kg.records import Author, Mention, PaperRecord
@@ -43,7 +43,8 @@ T = {
         "familyName": SCHEMA.familyName, "codeRepository": SCHEMA.codeRepository,
         "doi": BIBO.doi, "pmid": BIBO.pmid, "label": RDFS.label, "altLabel": SKOS.altLabel,
         "arxivId": KG.arxivId, "category": KG.arxivCategory, "comment": KG.comment,
-        "truncated": KG.authorListTruncated, "titleKey": KG.titleKey, "nameKey": KG.nameKey,
+        "truncated": KG.authorListTruncated, "titleKey": KG.titleKey,
+        "abstractKey": KG.abstractKey, "nameKey": KG.nameKey,
         "hasSource": KG.hasSource, "sourceFile": KG.sourceFile, "sourceLine": KG.sourceLine,
         "sourceFormat": KG.sourceFormat, "releasesCode": KG.releasesCode,
         "sentence": KG.sentence, "textField": KG.textField, "confidence": KG.confidence,
@@ -133,6 +134,7 @@ class GraphMapper:
         lit("comment", record.comment)
         if record.title:
             lit("titleKey", title_key(record.title))
+        lit("abstractKey", abstract_key(record.abstract))
         if record.date and len(record.date) in _XSD_DATE:
             date = ox.Literal(record.date, datatype=_XSD_DATE[len(record.date)])
             add(ox.Quad(paper, T["date"], date, _DG))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import replace
@@ -14,6 +15,18 @@ def title_key(title: str) -> str:
     """Normalised title for matching: NFKD ASCII fold, lower case, alphanumerics only."""
     folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]", "", folded.lower())
+
+
+def abstract_key(abstract: str | None) -> str | None:
+    """Hash of an abstract's normalised opening: recognises a paper listed without id or title.
+
+    The opening, not the whole text, because listings cut abstracts short ("Shortened
+    Abstract", trailing "…"); too short an opening is not distinctive and gives None.
+    """
+    opening = title_key(abstract or "")[:120]
+    if len(opening) < 60:
+        return None
+    return hashlib.sha1(opening.encode("ascii")).hexdigest()[:24]
 
 
 def _date_rank(date: str | None) -> int:

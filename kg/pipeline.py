@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import RecordError
-from kg.merge import merge_records, title_key
+from kg.merge import abstract_key, merge_records, title_key
 from kg.records import Mention, PaperRecord
 from kg.sources import iter_records
 
@@ -40,10 +40,8 @@ def _record_keys(record: PaperRecord) -> list[bytes]:
         keys.append(_digest("pmid", record.pmid))
     if record.title and (tk := title_key(record.title)):
         keys.append(_digest("title", tk))
-    if record.abstract:
-        opening = title_key(record.abstract)[:120]
-        if len(opening) >= 60:  # too short an opening is not distinctive
-            keys.append(_digest("abstract", opening))
+    if akey := abstract_key(record.abstract):
+        keys.append(_digest("abstract", akey))
     return keys
 
 

@@ -56,6 +56,7 @@ class KG(DefinedNamespace):
     comment: URIRef
     authorListTruncated: URIRef
     titleKey: URIRef
+    abstractKey: URIRef
     nameKey: URIRef
     sourceFile: URIRef
     sourceLine: URIRef
