@@ -36,9 +36,10 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     # The parent has the store's RocksDB threads running; forking those is unsafe, so workers
     # come from a fork server (Linux) or are spawned (elsewhere).
     if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["kg.build"])  # imports are paid once, in the server
-        return ctx
+        # No preload: the fork server starts with the working directory on sys.path, so
+        # run from a source checkout it would import the unmapped ./kg folder instead of
+        # the installed package. Workers import after taking the parent's sys.path.
+        return multiprocessing.get_context("forkserver")
     return multiprocessing.get_context("spawn")
 
 
