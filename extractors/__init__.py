@@ -8,13 +8,14 @@ from collections.abc import Iterable, Sequence
 from importlib import resources
 
 import spacy
+from spacy.tokens import Doc
 
 from kg.extractors import factories
 from kg.extractors.words import sentence_of
 from kg.records import Mention, PaperRecord
 
 # bump when a rule changes what is extracted: part of the PROV run IRI
-RULES_VERSION = "1"
+RULES_VERSION = "2"
 PIPELINE = ("kg_words", "kg_abbreviations", "kg_vocabulary", "kg_names", "kg_resolve")
 _COMPONENT_OF_RULE = {"kg_vocabulary", "kg_names", "kg_resolve"}
 _PLURAL = {"model": "models", "dataset": "datasets", "modality": "modalities", "task": "tasks"}
@@ -27,7 +28,7 @@ class Extractor:
 
     def __init__(self, batch_size: int = 256) -> None:
         self.nlp = spacy.blank("en")
-        self.nlp.tokenizer = factories.TextKeepingTokenizer(self.nlp.tokenizer)
+        self.nlp.tokenizer = factories.TextTokenizer(self.nlp.vocab)
         for name in PIPELINE:
             self.nlp.add_pipe(name)
         self.batch_size = batch_size
@@ -49,12 +50,15 @@ class Extractor:
         return [_mentions(record, doc) for record, doc in zip(records, docs, strict=True)]
 
 
-def _mentions(record: PaperRecord, doc: object) -> list[Mention]:
-    text: str = doc._.kg_text  # type: ignore[attr-defined]
+def _mentions(record: PaperRecord, doc: Doc) -> list[Mention]:
+    st = factories.state(doc)
+    if not st.entities:
+        return []
+    text = st.text
     split = len(record.title or "") + len(factories.FIELD_SEPARATOR)
-    starts = doc._.kg_sentences  # type: ignore[attr-defined]
+    starts = st.sentence_starts()
     out = []
-    for r in doc._.kg_entities:  # type: ignore[attr-defined]
+    for r in st.entities:
         field, base = ("title", 0) if r.end <= split - len(factories.FIELD_SEPARATOR) \
             else ("abstract", split)
         s_start, s_end = sentence_of(text, starts, r.start)

@@ -51,7 +51,9 @@ def find_definitions(text: str) -> list[tuple[int, int, int, int]]:
         while end > 0 and text[end - 1] == " ":
             end -= 1
         left = text[max(0, end - 200):end]
-        barrier = max((b.end() for b in _BARRIER.finditer(left)), default=0)
+        barrier = 0
+        for b in _BARRIER.finditer(left):  # matches come in order: the last ends last
+            barrier = b.end()
         left = left[barrier:]
         n_letters = sum(ch.isalnum() for ch in short)
         window = min(n_letters + 5, 2 * n_letters)

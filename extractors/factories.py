@@ -1,9 +1,16 @@
 """spaCy components of the extractor, registered under kg_ names.
 
 Pipeline order (see kg.extractors.Extractor): kg_words -> kg_abbreviations ->
-kg_vocabulary -> kg_names -> kg_resolve. Each writes one Doc extension; the last one,
-`doc._.kg_entities`, holds the resolved mentions with offsets into the doc text.
-The doc text of a paper is title + FIELD_SEPARATOR + abstract.
+kg_vocabulary -> kg_names -> kg_resolve. The components share one `DocState` kept in
+`doc.user_data` (a plain attribute read, where each `doc._` access builds an Underscore
+object); the Doc extensions kg_text, kg_words, kg_sentences, kg_definitions,
+kg_candidates and kg_entities read it. `doc._.kg_entities` holds the resolved mentions
+with offsets into the doc text. The doc text of a paper is title + FIELD_SEPARATOR +
+abstract.
+
+The components work on character offsets and their own words (words.py), never on
+spaCy tokens, so `TextTokenizer` hands them the text in an empty Doc: running spaCy's
+tokenizer would cost as much as the whole extraction.
 """
 
 from __future__ import annotations
@@ -13,36 +20,70 @@ from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 from kg import DEFAULT_BASE
 from kg.extractors.abbreviations import find_definitions
+from kg.extractors.candidates import Candidate
 from kg.extractors.matcher import match_vocabulary
-from kg.extractors.resolve import resolve
+from kg.extractors.resolve import Resolved, resolve
 from kg.extractors.rules import Text, find_names
 from kg.extractors.vocab import Vocabulary, load_vocabulary
-from kg.extractors.words import sentence_starts, split_words
+from kg.extractors.words import Words, sentence_starts, split
 from kg.ontology import vocab_paths
 
 FIELD_SEPARATOR = "\n\n"
-TEXT_KEY = "kg_text"
+STATE_KEY = "kg_state"
 
 
-class TextKeepingTokenizer:
-    """Wraps a tokenizer to remember each doc's input text (saves rebuilding Doc.text)."""
+class DocState:
+    """What the components know about one doc; sentence starts are computed on demand."""
 
-    def __init__(self, tokenizer: object) -> None:
-        self.tokenizer = tokenizer
+    __slots__ = ("text", "title_end", "words", "definitions", "candidates", "entities",
+                 "_sentences")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.title_end = max(text.find(FIELD_SEPARATOR), 0)
+        self.words: Words | None = None
+        self.definitions: list[tuple[int, int, int, int]] = []
+        self.candidates: list[Candidate] = []
+        self.entities: list[Resolved] = []
+        self._sentences: list[int] | None = None
+
+    def sentence_starts(self) -> list[int]:
+        if self._sentences is None:
+            self._sentences = sentence_starts(self.text)
+        return self._sentences
+
+
+def state(doc: Doc) -> DocState:
+    return doc.user_data[STATE_KEY]
+
+
+class TextTokenizer:
+    """Makes an empty Doc carrying its text in a DocState (no spaCy tokens: see above)."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
-        doc = self.tokenizer(text)  # type: ignore[operator]
-        doc.user_data[TEXT_KEY] = text
+        doc = Doc(self.vocab, words=[])
+        doc.user_data[STATE_KEY] = DocState(text)
         return doc
 
-_EXTENSIONS = ("kg_text", "kg_words", "kg_sentences", "kg_definitions", "kg_candidates",
-               "kg_entities")
-for _name in _EXTENSIONS:
+
+_GETTERS = {
+    "kg_text": lambda doc: state(doc).text,
+    "kg_words": lambda doc: state(doc).words,
+    "kg_sentences": lambda doc: state(doc).sentence_starts(),
+    "kg_definitions": lambda doc: state(doc).definitions,
+    "kg_candidates": lambda doc: state(doc).candidates,
+    "kg_entities": lambda doc: state(doc).entities,
+}
+for _name, _getter in _GETTERS.items():
     if not Doc.has_extension(_name):
-        Doc.set_extension(_name, default=None)
+        Doc.set_extension(_name, getter=_getter)
 
 
 @lru_cache(maxsize=4)
@@ -56,21 +97,20 @@ def shared_vocabulary(base: str = DEFAULT_BASE) -> Vocabulary:
     return _vocabulary(tuple(str(p) for p in vocab_paths()), base)
 
 
-def _title_end(doc: Doc) -> int:
-    cut = doc._.kg_text.find(FIELD_SEPARATOR)
-    return max(cut, 0)
+def _ensure_state(doc: Doc) -> DocState:
+    # docs made by another tokenizer get their state from the doc text
+    st = doc.user_data.get(STATE_KEY)
+    if st is None:
+        st = doc.user_data[STATE_KEY] = DocState(doc.text)
+    return st
 
 
 class WordsComponent:
-    """Words (character spans) and sentence starts of the doc text."""
+    """Words (character spans) of the doc text."""
 
     def __call__(self, doc: Doc) -> Doc:
-        # Doc.text joins every token on each access; the tokenizer wrapper kept the input
-        text = doc.user_data.pop(TEXT_KEY, None) or doc.text
-        doc._.kg_text = text
-        doc._.kg_words = split_words(text)
-        doc._.kg_sentences = sentence_starts(text)
-        doc._.kg_candidates = []
+        st = _ensure_state(doc)
+        st.words = split(st.text)
         return doc
 
 
@@ -78,7 +118,9 @@ class AbbreviationsComponent:
     """Schwartz-Hearst definitions: (long start, long end, short start, short end)."""
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.kg_definitions = find_definitions(doc._.kg_text) if "(" in doc._.kg_text else []
+        st = state(doc)
+        if "(" in st.text:
+            st.definitions = find_definitions(st.text)
         return doc
 
 
@@ -89,7 +131,8 @@ class VocabularyComponent:
         self.vocab = shared_vocabulary(base)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.kg_candidates.extend(match_vocabulary(doc._.kg_text, doc._.kg_words, self.vocab))
+        st = state(doc)
+        st.candidates.extend(match_vocabulary(st.text, st.words, self.vocab))
         return doc
 
 
@@ -97,8 +140,9 @@ class NamesComponent:
     """Rule-found names the vocabulary does not know."""
 
     def __call__(self, doc: Doc) -> Doc:
-        text = Text(doc._.kg_text, doc._.kg_words, frozenset(doc._.kg_sentences), _title_end(doc))
-        doc._.kg_candidates.extend(find_names(text))
+        st = state(doc)
+        text = Text(st.text, st.words, st.sentence_starts, st.title_end)
+        st.candidates.extend(find_names(text))
         return doc
 
 
@@ -109,8 +153,9 @@ class ResolveComponent:
         self.vocab = shared_vocabulary(base)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.kg_entities = resolve(doc._.kg_text, doc._.kg_candidates, doc._.kg_definitions,
-                                    self.vocab, doc._.kg_sentences, doc._.kg_words)
+        st = state(doc)
+        st.entities = resolve(st.text, st.candidates, st.definitions, self.vocab,
+                              st.sentence_starts, st.words)
         return doc
 
 

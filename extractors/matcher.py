@@ -10,11 +10,14 @@ becomes its own entity of the same kind; hyphen compounds are reduced to their k
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from itertools import compress
 
 from kg.extractors.candidates import Candidate
 from kg.extractors.normalize import exact_key, loose_key
 from kg.extractors.shapes import GENERIC_PREFIX_PARTS, GENERIC_SUFFIX_PARTS, is_generic
 from kg.extractors.vocab import Entry, Vocabulary
+from kg.extractors.words import Words
 
 NAME = "kg_vocabulary"
 _EDITION = re.compile(r"(?:19|20)\d{2}|'\d{2}")
@@ -22,7 +25,7 @@ _VERSION = re.compile(r"v?\d+(?:\.\d+)?")
 _SIZE = re.compile(r"(.+?\d)([a-z]{1,2})")
 _VARIANT = re.compile(
     r"(?P<base>[A-Za-z][A-Za-z0-9\-]*?[A-Za-z])[-_ ]?"
-    r"(?P<var>v?\d+(?:\.\d+)?[a-zA-Z]{0,2}|'\d{2}|(?:19|20)\d{2})$"
+    r"(?P<var>[vV]?\d+(?:\.\d+)?[a-zA-Z]{0,2}|'\d{2}|(?:19|20)\d{2})$"
 )
 
 
@@ -34,67 +37,126 @@ def _single(vocab: Vocabulary, word: str) -> Entry | None:
     return hit
 
 
-def match_vocabulary(
-    text: str, words: list[tuple[int, int, str]], vocab: Vocabulary
-) -> list[Candidate]:
-    """Candidates for every vocabulary name, edition and variant in `text`."""
+class _WordCache(dict):
+    """word -> what the word alone can match, or None when it can start nothing.
+
+    Most words are plain lower-case words that no alias starts with, or capitalised
+    words ("The", "Results") that match nothing: cached per surface string, they are
+    skipped by a C-level scan (`map(cache.__getitem__, words)`). A hit is (loose key,
+    second words of the phrases it starts, single-word entry, compound candidates at
+    offsets from 0).
+    """
+
+    def __init__(self, vocab: Vocabulary) -> None:
+        super().__init__()
+        self.vocab = vocab
+        self.first_keys = vocab.first_keys
+
+    def __missing__(self, word: str) -> _WordInfo | None:
+        info = None
+        if word in self.first_keys or not (
+                word.islower() and word.isalnum() and word.isascii()):
+            info = _analyse(self.vocab, word)
+        if len(self) < _CACHE_SIZE:
+            self[word] = info
+        return info
+
+
+_WordInfo = tuple[str, frozenset[str], Entry | None, list[Candidate]]
+_CACHE_SIZE = 1 << 18
+_caches: dict[int, _WordCache] = {}
+
+
+def _cache(vocab: Vocabulary) -> _WordCache:
+    cache = _caches.get(id(vocab))
+    if cache is None or cache.vocab is not vocab or cache.first_keys is not vocab.first_keys:
+        cache = _caches[id(vocab)] = _WordCache(vocab)
+    return cache
+
+
+def _plain(word: str) -> bool:
     # plain ASCII words need no key normalisation beyond lower()
-    keys = [w.lower() if w.isalnum() and w.isascii() else loose_key(w) for _, _, w in words]
-    n = len(words)
+    return word.isalnum() and word.isascii()
+
+
+def _key(word: str, lower: str) -> str:
+    return lower if _plain(word) else loose_key(word)
+
+
+def _analyse(vocab: Vocabulary, word: str) -> _WordInfo | None:
+    """The context-free part of matching one word."""
+    key = _key(word, word.lower())
+    phrase = frozenset(vocab.seconds.get(key, ()))  # second words of phrases it starts
+    hit = vocab.loose.get(key)
+    lower = word.islower()
+    if hit is None and not lower:
+        hit = vocab.strict.get(exact_key(word))
+    if hit is None and word[-1] == "s" and len(word) > 3:
+        hit = _single(vocab, word[:-1])
+    if hit is None and word.endswith("ies") and len(word) > 5:
+        hit = _single(vocab, word[:-3] + "y")  # "echocardiographies"
+    compound = _compound(word, 0, word, vocab) if hit is None and (
+        not lower or "-" in word) else []
+    if not (phrase or hit or compound):
+        return None
+    return key, phrase, hit, compound
+
+
+def match_vocabulary(text: str, words: Words, vocab: Vocabulary) -> list[Candidate]:
+    """Candidates for every vocabulary name, edition and variant in `text`."""
+    ws, starts, ends, lowers = words.words, words.starts, words.ends, words.lowers
+    n = len(ws)
 
     def joined(i: int) -> bool:
         """Are word i and i+1 separated by exactly one space?"""
-        return i + 1 < n and words[i][1] + 1 == words[i + 1][0] and text[words[i][1]] == " "
+        return i + 1 < n and ends[i] + 1 == starts[i + 1] and text[ends[i]] == " "
 
     out: list[Candidate] = []
-    loose, strict, starts = vocab.loose, vocab.strict, vocab.starts
-    i = 0
-    while i < n:
-        hit, span = None, 1
-        key = keys[i]
-        lengths = starts.get(key)
-        if lengths is not None:
-            reach = 1
+    cache = _cache(vocab)
+    infos = list(map(cache.__getitem__, ws))
+    first_words = vocab.starts
+    free = 0  # words before this index are inside an earlier match
+    for i in compress(range(n), infos):
+        if i < free:
+            continue
+        key, phrase, hit, compound = infos[i]  # type: ignore[misc]
+        span = 1
+        # a phrase is tried only when its first two words fit some alias
+        if phrase and joined(i) and (lowers[i + 1] in phrase or (
+                not _plain(ws[i + 1]) and loose_key(ws[i + 1]) in phrase)):
+            lengths = first_words[key]
+            reach = 2
             while reach < lengths[0] and joined(i + reach - 1):
                 reach += 1
             for m in lengths:
                 if m > reach:
                     continue
-                run = keys[i:i + m]
-                hit = vocab.lookup(run)
-                if hit is None and run[-1].endswith("s"):
-                    hit = vocab.lookup(run[:-1] + [run[-1][:-1]])
-                if hit is not None:
-                    span = m
+                run = [key] + [_key(ws[j], lowers[j]) for j in range(i + 1, i + m)]
+                found = vocab.lookup(run)
+                if found is None and run[-1].endswith("s"):
+                    found = vocab.lookup(run[:-1] + [run[-1][:-1]])
+                if found is not None:
+                    hit, span = found, m
                     break
-        start, _, word = words[i]
-        if hit is None:
-            # the common case, a lower-case word, costs one dict lookup
-            hit = loose.get(key)
-            lower = word.islower()
-            if hit is None and not lower:
-                hit = strict.get(exact_key(word))
-            if hit is None and word[-1] == "s" and len(word) > 3:
-                hit = _single(vocab, word[:-1])
+        start = starts[i]
         if hit is not None:
-            end = words[i + span - 1][1]
             last = i + span - 1
-            nxt = words[last + 1][2] if joined(last) else ""
+            end = ends[last]
+            nxt = ws[last + 1] if joined(last) else ""
             extend = (hit.kind == "dataset" and _EDITION.fullmatch(nxt)) or (
                 hit.kind == "model" and _VERSION.fullmatch(nxt) and not nxt.isdigit()
             )
             if extend:
-                end = words[last + 1][1]
+                end = ends[last + 1]
                 span += 1
                 out.append(_variant(text, start, end, hit, nxt))
             else:
                 out.append(Candidate(start, end, text[start:end], hit.kind, 0.95, NAME,
                                      "vocabulary", 3, entry=hit))
-            i += span
+            free = i + span
             continue
-        if not lower or "-" in word:
-            out.extend(_compound(text, start, word, vocab))
-        i += 1
+        for c in compound:  # fresh copies: merging edits candidates
+            out.append(replace(c, start=start + c.start, end=start + c.end))
     return out
 
 

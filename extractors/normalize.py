@@ -39,6 +39,7 @@ def loose_key(text: str) -> str:
     return exact_key(text).lower()
 
 
+@lru_cache(maxsize=1 << 16)
 def merge_key(name: str) -> str:
     """Identity of a name within a paper: loose key without a trailing head noun."""
     words = [w for w in re.split(r"[\s\-_]+", ascii_fold(name).lower()) if w]

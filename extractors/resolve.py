@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import compress
 
 from kg.extractors.candidates import Candidate
 from kg.extractors.normalize import merge_key, slugify
@@ -25,6 +27,7 @@ from kg.extractors.shapes import (
     is_strong_name,
 )
 from kg.extractors.vocab import Vocabulary
+from kg.extractors.words import Words
 
 NAME = "kg_resolve"
 _LF_DATASET_HEADS = DATASET_HEADS | {"study", "trial", "project", "set", "survey"}
@@ -126,8 +129,8 @@ def resolve(
     candidates: list[Candidate],
     definitions: list[tuple[int, int, int, int]],
     vocab: Vocabulary,
-    sentence_starts: list[int],
-    words: list[tuple[int, int, str]],
+    sentence_starts: Callable[[], list[int]],
+    words: Words,
 ) -> list[Resolved]:
     """Entities with their mentions for one doc."""
     out: list[Resolved] = []
@@ -154,7 +157,7 @@ def resolve(
             if len(inside) == 1 and (inside[0].start, inside[0].end) == (ls, le):
                 lc = inside[0]
         if sc is None and lc is None:
-            begin = max((s for s in sentence_starts if s <= ls), default=0)
+            begin = max((s for s in sentence_starts() if s <= ls), default=0)
             intro = bool(_INTRO_CONTEXT.search(text[max(begin, ls - 40):ls]))
             kind = _accept_definition(text[ls:le], text[ss:se], intro)
             if kind is None:
@@ -218,9 +221,10 @@ def resolve(
     shorts = {text[sc.start:sc.end]: sc for _, sc in links if id(sc) in index}
     if shorts:
         taken = {c.start for c in final}
-        for start, end, word in words:
-            src = shorts.get(word)
-            if src is None or start in taken:
+        for k in compress(range(len(words)), map(shorts.__contains__, words.words)):
+            start, end, word = words.starts[k], words.ends[k], words.words[k]
+            src = shorts[word]
+            if start in taken:
                 continue
             c = Candidate(start, end, word, src.kind, src.confidence, NAME,
                           "definition", src.strength)

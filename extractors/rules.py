@@ -10,7 +10,9 @@ vocabulary matcher; merging (resolve.py) settles overlaps and disagreements.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import compress
 
 from kg.extractors.candidates import Candidate
 from kg.extractors.shapes import (
@@ -25,6 +27,7 @@ from kg.extractors.shapes import (
     is_strong_name,
     looks_like_dataset,
 )
+from kg.extractors.words import Words
 
 NAME = "kg_names"
 MAX_NAME_WORDS = 6
@@ -43,10 +46,12 @@ MODEL_FROM_VERBS = frozenset(
 )
 LIST_OPENERS = frozenset("including such namely like e.g i.e".split())
 _DETERMINERS = frozenset("a an the".split())
+_ARTICLES = frozenset(("a", "an"))
 # words after which a head noun no longer describes the name before them
 _CLAUSE_TURNS = frozenset("on using trained evaluated tested from than".split())
 _TRIGGERS = (DATASET_HEADS | MODEL_HEADS | DATASET_VERBS | MODEL_FROM_VERBS | INTRO_VERBS
              | NAMING_VERBS)
+_CUE_WORDS = _TRIGGERS | _ARTICLES
 
 
 @dataclass
@@ -54,18 +59,20 @@ class Text:
     """The doc text with its words and lookups the rules share."""
 
     text: str
-    words: list[tuple[int, int, str]]
-    sentence_starts: frozenset[int]
+    words: Words
+    sentence_starts: Callable[[], list[int]]  # computed on demand: rarely needed here
     title_end: int  # end offset of the title part (0 without a title)
 
     def __post_init__(self) -> None:
-        self.lowers = [w.lower() for _, _, w in self.words]
+        w = self.words
+        self.starts, self.ends, self.ws, self.lowers = w.starts, w.ends, w.words, w.lowers
+        self.n = len(w.words)
 
     def gap(self, i: int) -> str:
         """Characters between word i and word i+1 (the rest of the text after the last)."""
-        if i + 1 >= len(self.words):
-            return self.text[self.words[i][1]:] if 0 <= i < len(self.words) else ""
-        return self.text[self.words[i][1]:self.words[i + 1][0]]
+        if i + 1 >= self.n:
+            return self.text[self.ends[i]:] if 0 <= i < self.n else ""
+        return self.text[self.ends[i]:self.starts[i + 1]]
 
     def lower(self, i: int) -> str:
         return self.lowers[i] if 0 <= i < len(self.lowers) else ""
@@ -73,21 +80,21 @@ class Text:
     def namey(self, i: int) -> bool:
         """Can word i be part of a name? In a title every word is capitalised, so there
         plain capitalised words ("Foundation", "Model") do not count."""
-        word = self.words[i][2]
+        word = self.ws[i]
         if not is_namey(word):
             return False
-        return not (self.words[i][1] <= self.title_end and is_plain_title(word))
+        return not (self.ends[i] <= self.title_end and is_plain_title(word))
 
     def sentence_initial(self, i: int) -> bool:
-        start = self.words[i][0]
-        return start in self.sentence_starts or i == 0 or "\n" in self.text[
-            self.words[i - 1][1]:start
+        start = self.starts[i]
+        return start in self.sentence_starts() or i == 0 or "\n" in self.text[
+            self.ends[i - 1]:start
         ]
 
 
 def _valid(t: Text, a: int, b: int, strict: bool) -> bool:
     """Is words[a:b] a plausible name? `strict` asks for a name shape when single."""
-    ws = [t.words[k][2] for k in range(a, b)]
+    ws = [t.ws[k] for k in range(a, b)]
     if not ws or ws[0].lower() in STOP_CAPS or all(is_generic(w) for w in ws):
         return False
     if is_generic(" ".join(ws)):
@@ -114,7 +121,7 @@ def _group_back(t: Text, i: int) -> int:
 def _group_fwd(t: Text, i: int) -> int:
     """End index (exclusive) of the run of name words starting at word i."""
     b = i
-    n = len(t.words)
+    n = t.n
     while b < n and b - i < MAX_NAME_WORDS and t.namey(b):
         if b > i and t.gap(b - 1) not in (" ", "-"):
             break
@@ -124,7 +131,7 @@ def _group_fwd(t: Text, i: int) -> int:
 
 def _span(t: Text, a: int, b: int, kind: str | None, conf: float, rule: str, strength: int,
           role: str = "used") -> Candidate:
-    start, end = t.words[a][0], t.words[b - 1][1]
+    start, end = t.starts[a], t.ends[b - 1]
     return Candidate(start, end, t.text[start:end], kind, conf, NAME, rule, strength, role=role)
 
 
@@ -154,7 +161,7 @@ def _list_fwd(t: Text, i: int) -> list[tuple[int, int]]:
     """Name groups from word i on, joined by commas and "and"/"or"."""
     groups = []
     k = i
-    n = len(t.words)
+    n = t.n
     while k < n:
         if t.lower(k) in _DETERMINERS:
             k += 1
@@ -196,7 +203,7 @@ def _kind_after(t: Text, b: int, limit: int = 10) -> str | None:
         return "dataset"
     if last in MODEL_HEADS:
         return "model"
-    for k in range(b, min(b + limit, len(t.words))):
+    for k in range(b, min(b + limit, t.n)):
         if k > b and any(ch in t.gap(k - 1) for ch in ".;:("):
             return None
         w = t.lower(k)
@@ -212,25 +219,31 @@ def _kind_after(t: Text, b: int, limit: int = 10) -> str | None:
 def find_names(t: Text) -> list[Candidate]:
     """Rule candidates for the whole text."""
     out: list[Candidate] = []
-    words = t.words
-    n = len(words)
+    n = t.n
     lowers = t.lowers
-    for i in range(n):
+    # only cue words and words before "a"/"an" start a rule; found with a C-level scan
+    cues = set()
+    for j in compress(range(n), map(_CUE_WORDS.__contains__, lowers)):
+        if lowers[j] in _ARTICLES:
+            if j:
+                cues.add(j - 1)
+        else:
+            cues.add(j)
+    for i in sorted(cues):
         w = lowers[i]
-        if w not in _TRIGGERS and (i + 1 >= n or lowers[i + 1] not in ("a", "an")):
-            continue
         # head nouns: "the X dataset", "the A, B and C datasets", "X network"
         if w in DATASET_HEADS or w in MODEL_HEADS:
             kind = "dataset" if w in DATASET_HEADS else "model"
-            head_in_name = words[i][2][0].isupper()
+            head_in_name = t.ws[i][0].isupper()
             end = i if head_in_name else i - 1
-            if end >= 0 and (head_in_name or t.gap(i - 1) in (" ", "-")):
+            # a lower-case head needs a name word right before it (checked first: cheap)
+            if end >= 0 and (head_in_name or (t.gap(i - 1) in (" ", "-") and t.namey(end))):
                 groups = _list_back(t, end) if w.endswith("s") else [(_group_back(t, end), end + 1)]
                 for a, b in groups:
                     if head_in_name and b == i + 1:
                         if a >= i:  # the head alone ("Challenge") names nothing
                             continue
-                    if kind == "model" and all(is_plain_title(t.words[k][2])
+                    if kind == "model" and all(is_plain_title(t.ws[k])
                                                for k in range(a, b) if k != i):
                         continue  # "Deep Regression Network": a description, not a name
                     if a < b and _valid(t, a, b, strict=(kind == "model" and not head_in_name)):
@@ -267,7 +280,7 @@ def find_names(t: Text) -> list[Candidate]:
             b = _group_fwd(t, k)
             strict = w in INTRO_VERBS and t.lower(i + 1) not in _DETERMINERS
             if b > k and _valid(t, k, b, strict=strict or (b - k) == 1):
-                kind = _kind_after(t, b) or ("dataset" if looks_like_dataset(words[b - 1][2])
+                kind = _kind_after(t, b) or ("dataset" if looks_like_dataset(t.ws[b - 1])
                                              else "model")
                 out.append(_span(t, k, b, kind, 0.85, "introduction", 2, role="proposed"))
         # "X, a novel framework ..."
@@ -286,20 +299,20 @@ def find_names(t: Text) -> list[Candidate]:
 
 def _title_name(t: Text) -> list[Candidate]:
     """"MedFuncta: ..." or "PASTA - ...": a paper title that opens with its method's name."""
-    if not t.title_end or not t.words:
+    if not t.title_end or not t.n:
         return []
     k = 0
     b = 0
-    while b < len(t.words) and b < 4 and is_namey(t.words[b][2]) and (
+    while b < t.n and b < 4 and is_namey(t.ws[b]) and (
         b == 0 or t.gap(b - 1) in (" ", "-")
     ):
         b += 1
-    if b == 0 or t.words[b - 1][1] >= t.title_end:
+    if b == 0 or t.ends[b - 1] >= t.title_end:
         return []
     gap = t.gap(b - 1)
     if not gap.lstrip().startswith((":", "- ")) and not gap.startswith(":"):
         return []
-    ws = [t.words[j][2] for j in range(k, b)]
+    ws = [t.ws[j] for j in range(k, b)]
     if len(ws) == 1 and is_plain_title(ws[0]) and ws[0].lower() in STOP_CAPS:
         return []
     if any(is_generic(x) for x in ws) or not _valid(t, k, b, strict=False):
@@ -316,8 +329,21 @@ def _title_name(t: Text) -> list[Candidate]:
 def _shapes(t: Text) -> list[Candidate]:
     """Words whose shape alone says "name": MedNeXt, H3DE-Net, PreCT-160K."""
     out = []
-    for start, end, word in t.words:
-        if len(word) > 3 and not word.islower() and is_strong_name(word):
-            kind = "dataset" if looks_like_dataset(word) else "model"
-            out.append(Candidate(start, end, word, kind, 0.6, NAME, "shape", 1))
+    for i in compress(range(t.n), map(_SHAPE.__getitem__, t.ws)):
+        word = t.ws[i]
+        kind = "dataset" if looks_like_dataset(word) else "model"
+        out.append(Candidate(t.starts[i], t.ends[i], word, kind, 0.6, NAME, "shape", 1))
     return out
+
+
+class _ShapeCache(dict):
+    """word -> is its shape a name? Cached per surface string so the scan runs in C."""
+
+    def __missing__(self, word: str) -> bool:
+        strong = len(word) > 3 and not word.islower() and is_strong_name(word)
+        if len(self) < 1 << 18:
+            self[word] = strong
+        return strong
+
+
+_SHAPE = _ShapeCache()

@@ -60,9 +60,13 @@ class Vocabulary:
     starts: dict[str, tuple[int, ...]] = field(default_factory=dict)
     max_words: int = 1
     digest: str = ""
+    # second word keys of phrases by first word, also plural ("segment" -> {"anything"})
+    seconds: dict[str, set[str]] = field(default_factory=dict)
+    _first_keys: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
     def add(self, entry: Entry) -> None:
         self.entries[entry.key] = entry
+        self._first_keys = None
         for alias in (entry.label, *entry.aliases):
             words = [loose_key(w) for _, _, w in split_words(alias)]
             words = [w for w in words if w]
@@ -79,7 +83,19 @@ class Vocabulary:
                 # phrase lengths per first word, longest first, so a match tries few runs
                 lengths = set(self.starts.get(words[0], ())) | {len(words)}
                 self.starts[words[0]] = tuple(sorted(lengths, reverse=True))
+                self.seconds.setdefault(words[0], set()).update((words[1], words[1] + "s"))
                 self.max_words = max(self.max_words, len(words))
+
+    @property
+    def first_keys(self) -> frozenset[str]:
+        """Lower-case words that may start a match (the matcher's pre-filter)."""
+        if self._first_keys is None:
+            keys = {k for k in self.loose if " " not in k} | set(self.starts)
+            keys |= {k for k in self.strict if k.islower()}
+            # plurals: "mris" is looked up as "mri", "tomographies" as "tomography"
+            plurals = {k + "s" for k in keys} | {k[:-1] + "ies" for k in keys if k[-1] == "y"}
+            self._first_keys = frozenset(keys | plurals)
+        return self._first_keys
 
     def lookup(self, words: list[str], exact: str | None = None) -> Entry | None:
         """Entry for a run of loose word keys (and the exact key of a single word)."""

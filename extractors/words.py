@@ -3,17 +3,57 @@
 spaCy's tokenizer splits "LLaVA-Med" into three tokens; names are matched on these
 "words" instead: runs of letters and digits joined by hyphens, apostrophes, dots or "&"
 ("nnU-Net", "ISLES'22", "GPT-3.5", "H&E", "U-Net++"). "/" separates ("PET/CT").
+
+Speed: every later stage reads these lists, so they are built with C-level loops only
+(one re.split, accumulate over lengths); the few words that need fixing (hyphens,
+possessives, URLs) are found through a per-word cache scanned in C, not a Python loop.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from itertools import accumulate, compress
 
-WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]*(?:[-\u2010\u2011\u2013'\u2019.&][A-Za-z0-9_]+)*\+*")
+WORD_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_]*(?:[-\u2010\u2011\u2013'\u2019.&][A-Za-z0-9_]+)*\+*"
+WORD_RE = re.compile(WORD_PATTERN)
+# split() with a group alternates gap, word, gap, word, ..., tail
+_SPLIT = re.compile("(" + WORD_PATTERN + ")")
 _POSSESSIVE = re.compile(r"['\u2019]s$")
 # links name repositories and users, not entities ("github.com/OnofreyLab/...")
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|org|io|net|edu|ai)/\S*")
+# every URL match holds one of these: a fast test before the slow full pattern
+_URL_HINTS = ("://", "www.", ".com/", ".org/", ".io/", ".net/", ".edu/", ".ai/")
+
+
+_NON_SPACE = re.compile(r"\S*")
+
+
+def _urls(text: str) -> list[tuple[int, int]]:
+    """Spans of URLs. A URL never holds whitespace, so the slow pattern runs only over
+    the whitespace-free pieces that hold a hint."""
+    hits = sorted(at for hint in _URL_HINTS for at in _find_all(text, hint))
+    out: list[tuple[int, int]] = []
+    done = 0  # end of the last piece searched
+    for at in hits:
+        if at < done:
+            continue
+        begin = at
+        while begin > 0 and not text[begin - 1].isspace():
+            begin -= 1
+        done = _NON_SPACE.match(text, at).end()  # type: ignore[union-attr]
+        out.extend(u.span() for u in _URL.finditer(text, begin, done))
+    return out
+
+
+def _find_all(text: str, sub: str) -> list[int]:
+    out = []
+    at = text.find(sub)
+    while at >= 0:
+        out.append(at)
+        at = text.find(sub, at + 1)
+    return out
 # "U-Net-based", "SAM-guided": the affix is not part of the name
 _AFFIXES = frozenset(
     "based like style guided driven generated derived assisted enhanced powered specific "
@@ -22,53 +62,128 @@ _AFFIXES = frozenset(
     "labelled annotated augmented supervised conditioned centric oriented scale "
     "scans scan images image slices volumes data sequences reports on in of".split()
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])|\n\s*\n|\n(?=[A-Z])")
+# A sentence starts after a whitespace run that follows [.!?] and precedes a capital,
+# digit, bracket or quote; after a run holding two line breaks; or after a line break
+# right before a capital. Runs are found from their rare characters (a fast C scan).
+_BREAK_CANDIDATE = re.compile(r"[.!?]\s+(?=[A-Z0-9(\[\"'])|\n")
+_WHITESPACE = re.compile(r"\s+")
+_AFTER_STOP = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789([\"'")
+
+
+@dataclass(slots=True)
+class Words:
+    """Parallel lists: start and end offsets, the word, its lower case."""
+
+    starts: list[int]
+    ends: list[int]
+    words: list[str]
+    lowers: list[str]
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+class _FixCache(dict):
+    """word -> its `_fix` parts at offset 0, or None when the word stays as it is.
+    Cached per surface string, so finding the words to fix is a C-level scan."""
+
+    def __missing__(self, word: str) -> list[tuple[int, int, str]] | None:
+        parts = None
+        if "-" in word or "'" in word or "\u2019" in word:
+            parts = _fix(0, word)
+            if len(parts) == 1 and parts[0][:2] == (0, len(word)):
+                parts = None
+        if len(self) < 1 << 18:
+            self[word] = parts
+        return parts
+
+
+_FIXES = _FixCache()
+
+
+def _fix(start: int, word: str) -> list[tuple[int, int, str]]:
+    """A word with a hyphen or apostrophe: possessive off, glued lead word and
+    generic affix split off ("models-MobileNet", "U-Net-based")."""
+    end = start + len(word)
+    if len(word) > 2 and _POSSESSIVE.search(word):
+        word = word[:-2]
+        end -= 2
+    if "-" not in word:
+        return [(start, end, word)]
+    parts = word.split("-")
+    # "models-MobileNet", "non-CT": a lower-case word glued before a name
+    lead = 0
+    while (lead < len(parts) - 1 and len(parts[lead]) > 2 and parts[lead].islower()
+           and parts[lead + 1][:1].isupper()):
+        lead += 1
+    if lead:
+        cut = sum(len(p) + 1 for p in parts[:lead])
+        start, word, parts = start + cut, word[cut:], parts[lead:]
+    keep = len(parts)
+    while keep > 1 and parts[keep - 1] in _AFFIXES:
+        keep -= 1
+    if keep < len(parts):
+        core = "-".join(parts[:keep])
+        rest = start + len(core) + 1
+        return [(start, start + len(core), core), (rest, end, word[len(core) + 1:])]
+    return [(start, end, word)]
+
+
+def split(text: str) -> Words:
+    """Words of `text`; a trailing possessive "'s" is not part of a word."""
+    parts = _SPLIT.split(text)
+    offsets = list(accumulate(map(len, parts)))
+    starts, ends, words = offsets[0:-1:2], offsets[1::2], parts[1::2]
+    fixes = list(map(_FIXES.__getitem__, words))
+    fix = {i: fixes[i] for i in compress(range(len(words)), fixes)}
+    if "/" in text:
+        for a, b in _urls(text):
+            for i in range(bisect_left(starts, a), bisect_left(starts, b)):
+                fix[i] = []
+    # from the end, so earlier indices stay valid; slice assignment moves memory in C
+    for i in sorted(fix, reverse=True):
+        at = starts[i]
+        parts = fix[i]
+        starts[i:i + 1] = [at + p[0] for p in parts]
+        ends[i:i + 1] = [at + p[1] for p in parts]
+        words[i:i + 1] = [p[2] for p in parts]
+    return Words(starts, ends, words, list(map(str.lower, words)))
 
 
 def split_words(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, word) for every word; a trailing possessive "'s" is not part of it."""
-    out = []
-    urls = [(u.start(), u.end()) for u in _URL.finditer(text)] if "/" in text else []
-    append = out.append
-    for m in WORD_RE.finditer(text):
-        word = m.group()
-        start = m.start()
-        if not urls and "-" not in word and "'" not in word and "\u2019" not in word:
-            append((start, start + len(word), word))  # the common case: a plain word
-            continue
-        end = start + len(word)
-        if urls and any(a <= start < b for a, b in urls):
-            continue
-        if _POSSESSIVE.search(word) and len(word) > 2:
-            word = word[:-2]
-            end -= 2
-        if "-" in word:
-            parts = word.split("-")
-            # "models-MobileNet", "non-CT": a lower-case word glued before a name
-            lead = 0
-            while (lead < len(parts) - 1 and len(parts[lead]) > 2 and parts[lead].islower()
-                   and parts[lead + 1][:1].isupper()):
-                lead += 1
-            if lead:
-                cut = sum(len(p) + 1 for p in parts[:lead])
-                start, word, parts = start + cut, word[cut:], parts[lead:]
-            keep = len(parts)
-            while keep > 1 and parts[keep - 1] in _AFFIXES:
-                keep -= 1
-            if keep < len(parts):
-                core = "-".join(parts[:keep])
-                out.append((start, start + len(core), core))
-                rest = start + len(core) + 1
-                out.append((rest, end, word[len(core) + 1:]))
-                continue
-        out.append((start, end, word))
-    return out
+    """(start, end, word) for every word (see `split`)."""
+    w = split(text)
+    return list(zip(w.starts, w.ends, w.words, strict=True))
 
 
 def sentence_starts(text: str) -> list[int]:
     """Start offsets of sentences; a cheap splitter (no abbreviation handling needed
     for provenance: the sentence is context, not an identifier)."""
-    return [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
+    out = [0]
+    done = 0  # end of the last whitespace run looked at
+    n = len(text)
+    for m in _BREAK_CANDIDATE.finditer(text):
+        if m.end() - m.start() > 1:  # the common case: ". Next"
+            out.append(m.end())
+            done = m.end()
+            continue
+        run = m.start()
+        if run < done:
+            continue
+        while run > 0 and text[run - 1].isspace():
+            run -= 1
+        end = _WHITESPACE.match(text, run).end()  # type: ignore[union-attr]
+        done = end
+        nxt = text[end] if end < n else ""
+        if run > 0 and text[run - 1] in ".!?" and nxt and nxt in _AFTER_STOP:
+            out.append(end)
+            continue
+        lines = text.count("\n", run, end)
+        if lines >= 2:
+            out.append(text.rindex("\n", run, end) + 1)
+        elif lines == 1 and text[end - 1] == "\n" and "A" <= nxt <= "Z":
+            out.append(end)
+    return out
 
 
 def sentence_of(text: str, starts: list[int], offset: int) -> tuple[int, int]:

@@ -112,3 +112,31 @@ def test_batch_keeps_record_order(extractor):
 def test_config_hash_is_stable(extractor):
     assert extractor.config_hash == Extractor().config_hash
     assert len(extractor.config_hash) == 40
+
+
+def test_doc_extensions_expose_the_components_work(extractor):
+    doc = extractor.nlp("Title\n\nWe propose ZapNet, a novel network, for CT scans.")
+    assert doc._.kg_text.startswith("Title")
+    assert "ZapNet" in doc._.kg_words.words
+    assert doc._.kg_sentences[0] == 0
+    assert {e.name for e in doc._.kg_entities} >= {"ZapNet", "CT"}
+
+
+def test_repeated_words_are_found_at_every_occurrence(extractor):
+    # per-word caches must not lose the second occurrence or its offsets
+    text = "Blipformer beats U-Net. Later, Blipformer and U-Net-based Blipformer agree."
+    record, ms = run(extractor, text)
+    spans = [(m.start, m.end) for m in ms if m.surface in ("Blipformer", "U-Net")]
+    assert len(spans) == 5
+    for m in ms:
+        assert record.abstract[m.start:m.end] == m.surface
+
+
+def test_capital_v_versions_are_variants(extractor):
+    _, ms = run(extractor, "We compared InceptionV3 and MobileNetV2 backbones.")
+    assert {"model/inceptionv3", "model/mobilenetv2"} <= keys(ms, "model")
+
+
+def test_plurals_in_ies(extractor):
+    _, ms = run(extractor, "A set of pediatric echocardiographies and mammographies.")
+    assert keys(ms, "modality") == {"modality/ultrasound", "modality/mammography"}
