@@ -43,11 +43,20 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def process_engine(workers: int | None = None, in_flight: int | None = None) -> Engine:
+# spaCy's vocabulary keeps every new string it tokenizes, so a long-lived worker grows with
+# the corpus; replacing each worker after this many batches keeps memory flat.
+BATCHES_PER_WORKER = 64
+
+
+def process_engine(
+    workers: int | None = None, in_flight: int | None = None,
+    batches_per_worker: int | None = BATCHES_PER_WORKER,
+) -> Engine:
     """Run batches on a pool of `workers` processes (default: the machine's cores).
 
     At most `in_flight` batches (default twice the workers) are submitted and not yet
-    yielded; results come back in input order. One worker runs in this process.
+    yielded; results come back in input order. One worker runs in this process. Each
+    worker process is replaced after `batches_per_worker` batches (None: never).
     """
     workers = workers or os.cpu_count() or 1
     if workers <= 1:
@@ -57,7 +66,8 @@ def process_engine(workers: int | None = None, in_flight: int | None = None) -> 
     def run(batches: Iterable[list[PaperRecord]], base: str) -> Iterator[BatchResult]:
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(workers, mp_context=_mp_context(), initializer=_warm_worker)
+        pool = ProcessPoolExecutor(workers, mp_context=_mp_context(), initializer=_warm_worker,
+                                   max_tasks_per_child=batches_per_worker)
         pending: deque = deque()
         try:
             for batch in batches:

@@ -113,7 +113,12 @@ def iter_papers(
         if keys:
             deciding.append(keys[0])
     expected = Counter(identities.find(key) for key in deciding)
-    del deciding
+    # Pass 2 only needs the papers made of several records; singletons (nearly all) need
+    # nothing. Dropping the union-find here keeps memory during extraction independent of
+    # the corpus size (bench/throughput.py measures it).
+    root_of = {key: root for key in deciding if expected[root := identities.find(key)] > 1}
+    parts_expected = {root: n for root, n in expected.items() if n > 1}
+    del deciding, expected, identities
 
     def skipped(error: RecordError) -> None:
         summary.skipped.append(error)
@@ -123,19 +128,20 @@ def iter_papers(
     pending: dict[bytes, list[PaperRecord]] = {}
     for record in iter_records(paths, on_skip=skipped):
         summary.records += 1
-        root = identities.paper_of(record)
-        if root is None:
+        keys = _record_keys(record)
+        if not keys:
             skipped(RecordError(record.sources[0].file, record.sources[0].line,
                                 "record has no id, title or abstract"))
             summary.records -= 1
             continue
-        if expected[root] == 1:
+        root = root_of.get(keys[0])  # the first key decides, as in _Identities.paper_of
+        if root is None:
             summary.papers += 1
             yield record
             continue
         parts = pending.setdefault(root, [])
         parts.append(record)
-        if len(parts) == expected[root]:
+        if len(parts) == parts_expected[root]:
             del pending[root]
             summary.papers += 1
             yield merge_records(parts)
