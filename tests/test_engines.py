@@ -6,6 +6,7 @@ nodes (every IRI is minted from the data), so isomorphic means equal sets of qua
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -22,8 +23,19 @@ from kg.stats import store_stats
 from kg.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from bench.generate import generate  # noqa: E402
+
+
+def _load_generator():
+    # Loaded by path: putting the checkout on sys.path would make worker processes, which
+    # inherit sys.path, import the unmapped ./kg folder instead of the installed package.
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module.generate
+
+
+generate = _load_generator()
 
 KG = [str(Path(sys.executable).parent / "kg")]  # the console script of this venv
 
