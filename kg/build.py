@@ -68,12 +68,12 @@ def process_batch(records: Sequence[PaperRecord], base: str = DEFAULT_BASE) -> B
     """Extract entities from a batch and map it to quads: the unit of work of every engine."""
     extractor = get_extractor()
     mapper = GraphMapper(base, extractor.config_hash)
-    quads: list[ox.Quad] = []
+    lines: list[str] = []
     for record, mentions in zip(records, extractor.extract(records), strict=True):
-        quads.extend(mapper.paper_quads(record, mentions))
+        lines.extend(mapper.paper_lines(record, mentions))
+    # N-Triples lines are N-Quads in the default graph.
     return BatchResult(
-        [f"{mapper.base}{paper_path(r)}" for r in records],
-        ox.serialize(quads, format=ox.RdfFormat.N_QUADS),
+        [f"{mapper.base}{paper_path(r)}" for r in records], "".join(lines).encode("utf-8")
     )
 
 

@@ -21,14 +21,15 @@ from kg.ontology import BIBO, KG, MLS, OA, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from kg.records import Author, Mention, PaperRecord
 
 
-def _n(term) -> ox.NamedNode:
-    return ox.NamedNode(str(term))
+def _iri(term) -> str:
+    return f"<{term}>"
 
 
-# Predicates and classes as pyoxigraph terms, built once: mapping is on the hot path.
-A = _n(RDF.type)
+# Terms as N-Triples text, built once. Mapping is on the hot path of every build, and
+# writing lines is several times faster than constructing quad objects and serializing them.
+A = _iri(RDF.type)
 T = {
-    name: _n(term)
+    name: _iri(term)
     for name, term in {
         "Article": SCHEMA.ScholarlyArticle, "Role": SCHEMA.Role, "Person": SCHEMA.Person,
         "Organization": SCHEMA.Organization, "Code": SCHEMA.SoftwareSourceCode,
@@ -55,21 +56,31 @@ T = {
     }.items()
 }
 LINK = {
-    ("model", "used"): [_n(KG.usesModel)],
-    ("model", "proposed"): [_n(KG.usesModel), _n(KG.proposesModel)],
-    ("dataset", "used"): [_n(KG.usesDataset)],
-    ("dataset", "proposed"): [_n(KG.usesDataset), _n(KG.proposesDataset)],
-    ("modality", "used"): [_n(KG.imagingModality)],
-    ("modality", "proposed"): [_n(KG.imagingModality)],
-    ("task", "used"): [_n(KG.addressesTask)],
-    ("task", "proposed"): [_n(KG.addressesTask)],
+    ("model", "used"): [_iri(KG.usesModel)],
+    ("model", "proposed"): [_iri(KG.usesModel), _iri(KG.proposesModel)],
+    ("dataset", "used"): [_iri(KG.usesDataset)],
+    ("dataset", "proposed"): [_iri(KG.usesDataset), _iri(KG.proposesDataset)],
+    ("modality", "used"): [_iri(KG.imagingModality)],
+    ("modality", "proposed"): [_iri(KG.imagingModality)],
+    ("task", "used"): [_iri(KG.addressesTask)],
+    ("task", "proposed"): [_iri(KG.addressesTask)],
 }
 ENTITY_CLASS = {"model": T["Model"], "dataset": T["Dataset"]}
-_DG = ox.DefaultGraph()
-_XSD_DATE = {10: _n(XSD.date), 7: _n(XSD.gYearMonth), 4: _n(XSD.gYear)}
-_INT = _n(XSD.integer)
-_DEC = _n(XSD.decimal)
-_BOOL = _n(XSD.boolean)
+_XSD_DATE = {10: _iri(XSD.date), 7: _iri(XSD.gYearMonth), 4: _iri(XSD.gYear)}
+_INT = _iri(XSD.integer)
+_DEC = _iri(XSD.decimal)
+_BOOL = _iri(XSD.boolean)
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+# Characters an IRI may not contain (RFC 3987 / N-Triples IRIREF), plus controls and space.
+_NOT_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def _lit(text: str) -> str:
+    return f'"{text.translate(_ESCAPES)}"'
+
+
+def _typed(text: str, datatype: str) -> str:
+    return f'"{text}"^^{datatype}'
 
 
 def _hash(text: str, length: int) -> str:
@@ -94,38 +105,49 @@ def run_path(config_hash: str) -> str:
 
 
 class GraphMapper:
-    """Maps records and their mentions to quads under one base IRI and one run."""
+    """Maps records and their mentions to N-Triples lines (or quads) under one base IRI and
+    one run. Lines are what workers ship and the store bulk-loads."""
 
     def __init__(self, base: str = DEFAULT_BASE, config_hash: str = "none") -> None:
-        if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$", base):
+        if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$", base) or _NOT_IRI.search(base):
             raise ValueError(f"base IRI must be absolute: {base!r}")
         self.base = base if base.endswith(("/", "#")) else base + "/"
-        self.run = ox.NamedNode(self.base + run_path(config_hash))
-        self.agent = ox.NamedNode(f"{self.base}agent/medimg-kg/{__version__}")
+        self.run = f"<{self.base}{run_path(config_hash)}>"
+        self.agent = f"<{self.base}agent/medimg-kg/{__version__}>"
 
-    def iri(self, path: str) -> ox.NamedNode:
-        return ox.NamedNode(self.base + path)
+    def iri(self, path: str) -> str:
+        """The IRI of a base-free path; characters an IRI cannot hold are percent-encoded."""
+        if _NOT_IRI.search(path):
+            path = quote(path, safe="/:#?&=+-._~!$'()*,;@%")
+        return f"<{self.base}{path}>"
 
-    def run_quads(self) -> list[ox.Quad]:
+    def run_lines(self) -> list[str]:
         """Description of the run and the software; the same every time for the same config."""
         return [
-            ox.Quad(self.run, A, T["Activity"], _DG),
-            ox.Quad(self.run, T["associatedWith"], self.agent, _DG),
-            ox.Quad(self.agent, A, T["SoftwareAgent"], _DG),
-            ox.Quad(self.agent, T["label"], ox.Literal(f"medimg-kg {__version__}"), _DG),
+            f"{self.run} {A} {T['Activity']} .\n",
+            f"{self.run} {T['associatedWith']} {self.agent} .\n",
+            f"{self.agent} {A} {T['SoftwareAgent']} .\n",
+            f"{self.agent} {T['label']} {_lit(f'medimg-kg {__version__}')} .\n",
         ]
+
+    def run_quads(self) -> list[ox.Quad]:
+        return _quads(self.run_lines())
 
     def paper_quads(self, record: PaperRecord, mentions: Iterable[Mention] = ()) -> list[ox.Quad]:
         """Every quad describing one (merged) paper, its authors, sources and mentions."""
+        return _quads(self.paper_lines(record, mentions))
+
+    def paper_lines(self, record: PaperRecord, mentions: Iterable[Mention] = ()) -> list[str]:
+        """The same as paper_quads, as N-Triples lines."""
         paper = self.iri(paper_path(record))
-        out: list[ox.Quad] = []
+        out: list[str] = []
         add = out.append
 
         def lit(pred: str, value: str | None) -> None:
             if value:
-                add(ox.Quad(paper, T[pred], ox.Literal(value), _DG))
+                add(f"{paper} {T[pred]} {_lit(value)} .\n")
 
-        add(ox.Quad(paper, A, T["Article"], _DG))
+        add(f"{paper} {A} {T['Article']} .\n")
         lit("name", record.title)
         lit("abstract", record.abstract)
         lit("arxivId", record.arxiv)
@@ -135,105 +157,113 @@ class GraphMapper:
         if record.title:
             lit("titleKey", title_key(record.title))
         lit("abstractKey", abstract_key(record.abstract))
-        if record.date and len(record.date) in _XSD_DATE:
-            date = ox.Literal(record.date, datatype=_XSD_DATE[len(record.date)])
-            add(ox.Quad(paper, T["date"], date, _DG))
+        if record.date and len(record.date) in _XSD_DATE and _is_date(record.date):
+            add(f"{paper} {T['date']} {_typed(record.date, _XSD_DATE[len(record.date)])} .\n")
         if record.url:
-            add(ox.Quad(paper, T["url"], _iri_or_literal(record.url), _DG))
+            add(f"{paper} {T['url']} {_iri_or_literal(record.url)} .\n")
         for category in record.categories:
             lit("category", category)
         if not record.authors_complete:
-            add(ox.Quad(paper, T["truncated"], ox.Literal("true", datatype=_BOOL), _DG))
+            add(f"{paper} {T['truncated']} {_typed('true', _BOOL)} .\n")
         for position, author in enumerate(record.authors, start=1):
-            out.extend(self._author_quads(paper, position, author))
+            out.extend(self._author_lines(paper, position, author))
         for url in record.code:
             code = self.iri(f"code/{_hash(url, 16)}")
-            add(ox.Quad(paper, T["releasesCode"], code, _DG))
-            add(ox.Quad(code, A, T["Code"], _DG))
-            add(ox.Quad(code, T["codeRepository"], _iri_or_literal(url), _DG))
+            add(f"{paper} {T['releasesCode']} {code} .\n")
+            add(f"{code} {A} {T['Code']} .\n")
+            add(f"{code} {T['codeRepository']} {_iri_or_literal(url)} .\n")
         for source in record.sources:
-            node = ox.NamedNode(f"{paper.value}/source/{_hash(f'{source.file}:{source.line}', 12)}")
-            add(ox.Quad(paper, T["hasSource"], node, _DG))
-            add(ox.Quad(node, A, T["SourceRecord"], _DG))
-            add(ox.Quad(node, T["sourceFile"], ox.Literal(source.file), _DG))
-            add(ox.Quad(node, T["sourceLine"], ox.Literal(str(source.line), datatype=_INT), _DG))
-            add(ox.Quad(node, T["sourceFormat"], ox.Literal(source.format), _DG))
+            node = f"{paper[:-1]}/source/{_hash(f'{source.file}:{source.line}', 12)}>"
+            add(f"{paper} {T['hasSource']} {node} .\n")
+            add(f"{node} {A} {T['SourceRecord']} .\n")
+            add(f"{node} {T['sourceFile']} {_lit(source.file)} .\n")
+            add(f"{node} {T['sourceLine']} {_typed(str(source.line), _INT)} .\n")
+            add(f"{node} {T['sourceFormat']} {_lit(source.format)} .\n")
         for mention in mentions:
-            out.extend(self._mention_quads(paper, mention))
+            out.extend(self._mention_lines(paper, mention))
         return out
 
-    def _author_quads(self, paper: ox.NamedNode, position: int, author: Author) -> list[ox.Quad]:
-        role = ox.NamedNode(f"{paper.value}/author/{position}")
+    def _author_lines(self, paper: str, position: int, author: Author) -> list[str]:
+        role = f"{paper[:-1]}/author/{position}>"
         if author.is_organization:
             agent = self.iri(f"org/{org_key(author.name)}")
             kind = T["Organization"]
         else:
-            agent = self.iri(f"person/{person_key(author)}")
+            key = person_key(author)
+            agent = self.iri(f"person/{key}")
             kind = T["Person"]
         out = [
-            ox.Quad(paper, T["author"], role, _DG),
-            ox.Quad(role, A, T["Role"], _DG),
-            ox.Quad(role, T["position"], ox.Literal(str(position), datatype=_INT), _DG),
-            ox.Quad(role, T["author"], agent, _DG),
-            ox.Quad(agent, A, kind, _DG),
-            ox.Quad(agent, T["name"], ox.Literal(author.name), _DG),
+            f"{paper} {T['author']} {role} .\n",
+            f"{role} {A} {T['Role']} .\n",
+            f"{role} {T['position']} {_typed(str(position), _INT)} .\n",
+            f"{role} {T['author']} {agent} .\n",
+            f"{agent} {A} {kind} .\n",
+            f"{agent} {T['name']} {_lit(author.name)} .\n",
         ]
         if not author.is_organization:
-            out.append(ox.Quad(agent, T["nameKey"], ox.Literal(person_key(author)), _DG))
+            out.append(f"{agent} {T['nameKey']} {_lit(key)} .\n")
             if author.given:
-                out.append(ox.Quad(agent, T["givenName"], ox.Literal(author.given), _DG))
+                out.append(f"{agent} {T['givenName']} {_lit(author.given)} .\n")
             if author.family:
-                out.append(ox.Quad(agent, T["familyName"], ox.Literal(author.family), _DG))
+                out.append(f"{agent} {T['familyName']} {_lit(author.family)} .\n")
         if author.affiliation:
             org = self.iri(f"org/{org_key(author.affiliation)}")
             out += [
-                ox.Quad(role, T["affiliation"], org, _DG),
-                ox.Quad(org, A, T["Organization"], _DG),
-                ox.Quad(org, T["name"], ox.Literal(author.affiliation), _DG),
+                f"{role} {T['affiliation']} {org} .\n",
+                f"{org} {A} {T['Organization']} .\n",
+                f"{org} {T['name']} {_lit(author.affiliation)} .\n",
             ]
         return out
 
-    def _mention_quads(self, paper: ox.NamedNode, m: Mention) -> list[ox.Quad]:
+    def _mention_lines(self, paper: str, m: Mention) -> list[str]:
         entity = self.iri(m.entity_key)
-        node = ox.NamedNode(
-            f"{paper.value}/mention/{_hash(f'{m.entity_key}|{m.field}|{m.start}|{m.end}', 12)}"
-        )
-        target = ox.NamedNode(node.value + "/target")
-        position = ox.NamedNode(node.value + "/position")
-        quote_sel = ox.NamedNode(node.value + "/quote")
-        out = [ox.Quad(paper, link, entity, _DG) for link in LINK[(m.kind, m.role)]]
+        node = f"{paper[:-1]}/mention/{_hash(f'{m.entity_key}|{m.field}|{m.start}|{m.end}', 12)}"
+        target, position, quote_sel = f"{node}/target>", f"{node}/position>", f"{node}/quote>"
+        node += ">"
+        out = [f"{paper} {link} {entity} .\n" for link in LINK[(m.kind, m.role)]]
         if m.kind in ENTITY_CLASS:
-            out.append(ox.Quad(entity, A, ENTITY_CLASS[m.kind], _DG))
-            out.append(ox.Quad(entity, T["label"], ox.Literal(m.name), _DG))
+            out.append(f"{entity} {A} {ENTITY_CLASS[m.kind]} .\n")
+            out.append(f"{entity} {T['label']} {_lit(m.name)} .\n")
             if m.surface != m.name:
-                out.append(ox.Quad(entity, T["altLabel"], ox.Literal(m.surface), _DG))
+                out.append(f"{entity} {T['altLabel']} {_lit(m.surface)} .\n")
         out += [
-            ox.Quad(node, A, T["EntityMention"], _DG),
-            ox.Quad(node, A, T["Annotation"], _DG),
-            ox.Quad(node, T["hasBody"], entity, _DG),
-            ox.Quad(node, T["hasTarget"], target, _DG),
-            ox.Quad(node, T["sentence"], ox.Literal(m.sentence), _DG),
-            ox.Quad(node, T["confidence"], ox.Literal(f"{m.confidence:.3f}", datatype=_DEC), _DG),
-            ox.Quad(node, T["extractor"], ox.Literal(m.extractor), _DG),
-            ox.Quad(node, T["mentionRole"], ox.Literal(m.role), _DG),
-            ox.Quad(node, T["generatedBy"], self.run, _DG),
-            ox.Quad(target, A, T["SpecificResource"], _DG),
-            ox.Quad(target, T["hasSource_oa"], paper, _DG),
-            ox.Quad(target, T["textField"], ox.Literal(m.field), _DG),
-            ox.Quad(target, T["hasSelector"], position, _DG),
-            ox.Quad(target, T["hasSelector"], quote_sel, _DG),
-            ox.Quad(position, A, T["PositionSelector"], _DG),
-            ox.Quad(position, T["start"], ox.Literal(str(m.start), datatype=_INT), _DG),
-            ox.Quad(position, T["end"], ox.Literal(str(m.end), datatype=_INT), _DG),
-            ox.Quad(quote_sel, A, T["QuoteSelector"], _DG),
-            ox.Quad(quote_sel, T["exact"], ox.Literal(m.surface), _DG),
+            f"{node} {A} {T['EntityMention']} .\n",
+            f"{node} {A} {T['Annotation']} .\n",
+            f"{node} {T['hasBody']} {entity} .\n",
+            f"{node} {T['hasTarget']} {target} .\n",
+            f"{node} {T['sentence']} {_lit(m.sentence)} .\n",
+            f"{node} {T['confidence']} {_typed(f'{m.confidence:.3f}', _DEC)} .\n",
+            f"{node} {T['extractor']} {_lit(m.extractor)} .\n",
+            f"{node} {T['mentionRole']} {_lit(m.role)} .\n",
+            f"{node} {T['generatedBy']} {self.run} .\n",
+            f"{target} {A} {T['SpecificResource']} .\n",
+            f"{target} {T['hasSource_oa']} {paper} .\n",
+            f"{target} {T['textField']} {_lit(m.field)} .\n",
+            f"{target} {T['hasSelector']} {position} .\n",
+            f"{target} {T['hasSelector']} {quote_sel} .\n",
+            f"{position} {A} {T['PositionSelector']} .\n",
+            f"{position} {T['start']} {_typed(str(m.start), _INT)} .\n",
+            f"{position} {T['end']} {_typed(str(m.end), _INT)} .\n",
+            f"{quote_sel} {A} {T['QuoteSelector']} .\n",
+            f"{quote_sel} {T['exact']} {_lit(m.surface)} .\n",
         ]
         return out
 
 
-def _iri_or_literal(url: str) -> ox.NamedNode | ox.Literal:
+def _quads(lines: list[str]) -> list[ox.Quad]:
+    return list(ox.parse("".join(lines), format=ox.RdfFormat.N_TRIPLES))
+
+
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _is_date(text: str) -> bool:
+    return bool(_DATE.match(text))
+
+
+def _iri_or_literal(url: str) -> str:
     """A link as an IRI when it is one; listings sometimes hold malformed URLs."""
     try:
-        return ox.NamedNode(url)
+        return str(ox.NamedNode(url))
     except ValueError:
-        return ox.Literal(url)
+        return _lit(url)
