@@ -231,6 +231,9 @@ def test_injection_value_matches_itself_exactly(value: str) -> None:
     store.add(ox.Quad(evil, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
                       ox.Literal(value)))
     store.add(ox.Quad(paper, ox.NamedNode(q.PREFIXES["kg"] + "usesDataset"), evil))
+    # Every dataset the build writes is typed; the question looks datasets up by type.
+    store.add(ox.Quad(evil, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                      ox.NamedNode("https://schema.org/Dataset")))
     result = rows(q.run_named(store, "models-with-dataset", {"dataset": value}))
     assert [(r["name"], r["papers"]) for r in result] == [("U-Net", "1")]
 
