@@ -19,10 +19,14 @@ class ValidationReport:
 
 
 def validate_store(store: ox.Store) -> ValidationReport:
-    """Validate every triple of the store; the data goes to rdflib through N-Triples."""
-    data = rdflib.Graph()
+    """Validate every triple of the store with pySHACL, which needs rdflib's API.
+
+    The data goes into an Oxigraph-backed rdflib graph (oxrdflib) through Oxigraph's own
+    N-Triples parser, several times faster than rdflib's parser into its memory store.
+    """
+    data = rdflib.Graph(store="Oxigraph")
     data.parse(data=store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()),
-               format="nt")
+               format="ox-nt")
     shapes = rdflib.Graph().parse(data_path("shapes.ttl"), format="turtle")
     conforms, results, text = validate(
         data, shacl_graph=shapes, inference="none", allow_warnings=True, advanced=True
