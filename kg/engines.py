@@ -55,7 +55,7 @@ def process_engine(
     """Run batches on a pool of `workers` processes (default: the machine's cores).
 
     At most `in_flight` batches (default twice the workers) are submitted and not yet
-    yielded; results come back in input order. One worker runs in this process. Each
+    yielded; results come back in input order; one worker means no pool at all. Each
     worker process is replaced after `batches_per_worker` batches (None: never).
     """
     workers = workers or os.cpu_count() or 1
