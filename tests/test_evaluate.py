@@ -6,9 +6,7 @@ import importlib.util
 import json
 
 from kg.evaluate import evaluate, read_jsonl
-from kg.extractors import Extractor, entities
-from kg.merge import merge_records, title_key
-from kg.sources import iter_records
+from kg.extract import extract_papers
 
 GOLD = [
     {"key": "a", "title": "Paper A", "arxiv": "2501.00001", "abstract_start": "Alpha",
@@ -56,20 +54,8 @@ def test_missing_paper_counts_its_entities(tmp_path):
 
 
 def predictions(listings) -> list[dict]:
-    """Records merged by arXiv id or title, extracted, in the JSON contract's shape."""
-    groups: dict = {}
-    for r in iter_records([listings]):
-        key = ("arxiv", r.arxiv) if r.arxiv else ("title", title_key(r.title or "")) \
-            if r.title else ("abstract", (r.abstract or "")[:80])
-        groups.setdefault(key, []).append(r)
-    papers = [merge_records(g) if len(g) > 1 else g[0] for g in groups.values()]
-    out = []
-    for paper, mentions in zip(papers, Extractor().extract(papers), strict=True):
-        ents = entities(mentions)
-        out.append({"title": paper.title, "abstract": paper.abstract,
-                    "identifiers": {"arxiv": paper.arxiv}, "models": ents["models"],
-                    "datasets": ents["datasets"], "modalities": ents["modalities"]})
-    return out
+    """What `kg extract` prints for the listings: the real readers, merging and extractor."""
+    return list(extract_papers([listings]))
 
 
 def test_agrees_with_score_py_on_dev(shared_corpus, tmp_path):

@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 from kg.evaluate import evaluate
-from kg.extractors import Extractor, entities
-from kg.merge import merge_records, title_key
-from kg.sources import iter_records
+from kg.extract import extract_papers
 
 
 def predictions(listings) -> list[dict]:
-    """Records merged by arXiv id or title, extracted, in the JSON contract's shape."""
-    groups: dict = {}
-    for r in iter_records([listings]):
-        key = ("arxiv", r.arxiv) if r.arxiv else ("title", title_key(r.title or "")) \
-            if r.title else ("abstract", (r.abstract or "")[:80])
-        groups.setdefault(key, []).append(r)
-    papers = [merge_records(g) if len(g) > 1 else g[0] for g in groups.values()]
-    out = []
-    for paper, mentions in zip(papers, Extractor().extract(papers), strict=True):
-        ents = entities(mentions)
-        out.append({"title": paper.title, "abstract": paper.abstract,
-                    "identifiers": {"arxiv": paper.arxiv}, "models": ents["models"],
-                    "datasets": ents["datasets"], "modalities": ents["modalities"]})
-    return out
+    """What `kg extract` prints for the listings: the real readers, merging and extractor."""
+    return list(extract_papers([listings]))
 
 
 def test_dev_set_thresholds(shared_corpus):
