@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
+
+from kg.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -23,3 +27,15 @@ def shared_corpus() -> Path:
 @pytest.fixture(scope="session")
 def demo_corpus() -> Path:
     return DEMO
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An on-disk store holding tests/query_fixture.ttl, for the query, serve and push tests."""
+    path = tmp_path_factory.mktemp("fixture") / "store"
+    store = open_store(path)
+    store.load(path=str(ROOT / "tests" / "query_fixture.ttl"), format=ox.RdfFormat.TURTLE)
+    store.flush()
+    del store
+    gc.collect()  # releases the RocksDB lock before read-only opens
+    return path

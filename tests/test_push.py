@@ -3,7 +3,6 @@ authentication, retries and failure reports. Every server is stopped in a `final
 
 from __future__ import annotations
 
-import gc
 import json
 import subprocess
 import sys
@@ -29,17 +28,6 @@ FIXTURE = Path(__file__).with_name("query_fixture.ttl")
 KG = str(Path(sys.executable).with_name("kg"))
 HOST = "127.0.0.1"
 WAIT = 15.0
-
-
-@pytest.fixture(scope="module")
-def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("push") / "store"
-    store = open_store(path)
-    store.load(path=str(FIXTURE), format=ox.RdfFormat.TURTLE)
-    store.flush()
-    del store
-    gc.collect()
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -35,17 +35,6 @@ INJECTIONS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("query") / "store"
-    store = open_store(path)
-    store.load(path=str(FIXTURE), format=ox.RdfFormat.TURTLE)
-    store.flush()
-    del store
-    gc.collect()  # releases the RocksDB lock before read-only opens
-    return path
-
-
 @pytest.fixture()
 def store(store_path: Path) -> ox.Store:
     return open_store(store_path, read_only=True)

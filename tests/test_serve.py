@@ -7,7 +7,6 @@ wait is bounded.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import json
 import os
@@ -54,17 +53,6 @@ class Running:
     @property
     def query_url(self) -> str:
         return self.url + "query"
-
-
-@pytest.fixture(scope="module")
-def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("serve") / "store"
-    store = open_store(path)
-    store.load(path=str(FIXTURE), format=ox.RdfFormat.TURTLE)
-    store.flush()
-    del store
-    gc.collect()
-    return path
 
 
 def _accepts(port: int) -> bool:
