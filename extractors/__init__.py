@@ -62,9 +62,12 @@ def _mentions(record: PaperRecord, doc: Doc) -> list[Mention]:
         field, base = ("title", 0) if r.end <= split - len(factories.FIELD_SEPARATOR) \
             else ("abstract", split)
         s_start, s_end = sentence_of(text, starts, r.start)
+        # A sentence never reaches across the title/abstract boundary.
+        limit = len(record.title or "") if field == "title" else len(text) - base
         out.append(Mention(
             kind=r.kind, entity_key=r.key, name=r.name, surface=r.surface, field=field,
-            start=r.start - base, end=r.end - base, sentence=text[s_start:s_end],
+            start=r.start - base, end=r.end - base,
+            sentence_start=max(0, s_start - base), sentence_end=min(limit, s_end - base),
             confidence=round(r.confidence, 3), extractor=r.extractor, role=r.role,
             notation=r.notation,
         ))

@@ -7,8 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph, URIRef
-from rdflib.namespace import SKOS
+import pyoxigraph as ox
 
 from kg import DEFAULT_BASE
 from kg.extractors.normalize import exact_key, loose_key
@@ -106,33 +105,47 @@ class Vocabulary:
         return self.loose.get(" ".join(words))
 
 
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+
+def vocabulary_digest(paths: Iterable[Path]) -> str:
+    """Hash of the vocabulary files' names and bytes: what `Vocabulary.digest` holds, without
+    parsing them (the build needs it for the run IRI before any extractor is loaded)."""
+    digest = hashlib.sha1()
+    for path in sorted(Path(p) for p in paths):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def load_vocabulary(paths: Iterable[Path], base: str = DEFAULT_BASE) -> Vocabulary:
     """Parse the SKOS files; concept IRIs under `base` become base-free keys."""
     vocab = Vocabulary()
-    digest = hashlib.sha1()
-    for path in sorted(paths):
-        data = Path(path).read_bytes()
-        digest.update(path.name.encode() + b"\0" + data)
-        graph = Graph()
-        graph.parse(data=data, format="turtle", publicID=base)
+    paths = sorted(Path(p) for p in paths)
+    for path in paths:
+        # concept IRI -> property -> values in file order
+        concepts: dict[str, dict[str, list[str]]] = {}
+        for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=base):
+            if isinstance(triple.subject, ox.NamedNode) and triple.predicate.value.startswith(
+                    _SKOS):
+                props = concepts.setdefault(triple.subject.value, {})
+                props.setdefault(triple.predicate.value[len(_SKOS):], []).append(
+                    triple.object.value)
         # sorted: when two concepts share an alias, the first key wins on every run
-        for concept, scheme in sorted(graph.subject_objects(SKOS.inScheme)):
-            kind = SCHEME_KINDS.get(str(scheme).removeprefix(base))
-            if kind is None or not isinstance(concept, URIRef):
+        for concept, scheme in sorted((c, s) for c, props in concepts.items()
+                                      for s in props.get("inScheme", ())):
+            kind = SCHEME_KINDS.get(scheme.removeprefix(base))
+            labels = concepts[concept].get("prefLabel")
+            if kind is None or not labels:
                 continue
-            label = graph.value(concept, SKOS.prefLabel)
-            if label is None:
-                continue
-            aliases = tuple(sorted(str(a) for a in graph.objects(concept, SKOS.altLabel)))
-            notations = sorted(str(n) for n in graph.objects(concept, SKOS.notation))
+            notations = sorted(concepts[concept].get("notation", ()))
             vocab.add(
                 Entry(
-                    key=str(concept).removeprefix(base),
+                    key=concept.removeprefix(base),
                     kind=kind,
-                    label=str(label),
-                    aliases=aliases,
+                    label=labels[0],
+                    aliases=tuple(sorted(concepts[concept].get("altLabel", ()))),
                     notation=notations[0] if notations else None,
                 )
             )
-    vocab.digest = digest.hexdigest()
+    vocab.digest = vocabulary_digest(paths)
     return vocab

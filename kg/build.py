@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from kg import DEFAULT_BASE
 from kg.errors import StoreError
 from kg.graph import GraphMapper, paper_path
-from kg.ontology import SCHEMA, data_path, vocab_paths
+from kg.ontology import KG, SCHEMA, data_path, vocab_paths
 from kg.pipeline import ReadSummary, SkipHandler, batched, get_extractor, iter_papers
 from kg.records import PaperRecord
 from kg.resolve import adopt_stored_identities
@@ -134,8 +134,11 @@ def build(
     summary.triples_before = triple_count(store)
     load_ontology(store, mapper.base)
     add_batch(store, mapper.run_quads())
-    batches = (adopt_stored_identities(store, batch, mapper.base)
-               for batch in batched(all_papers(), batch_size))
+    batches: Iterable[list[PaperRecord]] = batched(all_papers(), batch_size)
+    # Only papers stored by an earlier build can lend an identity: the identity pass has
+    # already joined this build's own records. A first build skips the per-batch lookup.
+    if _has_keyed_papers(store):
+        batches = (adopt_stored_identities(store, batch, mapper.base) for batch in batches)
     for result in engine(batches, mapper.base):
         summary.conflicts += load_batch(store, result)
         if progress:
@@ -172,6 +175,11 @@ def load_batch(store: ox.Store, result: BatchResult) -> int:
 
 
 _A = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_KEYS = (ox.NamedNode(str(KG.titleKey)), ox.NamedNode(str(KG.abstractKey)))
+
+
+def _has_keyed_papers(store: ox.Store) -> bool:
+    return any(next(store.quads_for_pattern(None, key, None, None), None) for key in _KEYS)
 
 
 def _any_stored(store: ox.Store, papers: Sequence[str]) -> bool:

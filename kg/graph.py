@@ -35,8 +35,6 @@ T = {
         "Organization": SCHEMA.Organization, "Code": SCHEMA.SoftwareSourceCode,
         "Dataset": SCHEMA.Dataset, "Model": MLS.Model, "Concept": SKOS.Concept,
         "SourceRecord": KG.SourceRecord, "EntityMention": KG.EntityMention,
-        "Annotation": OA.Annotation, "SpecificResource": OA.SpecificResource,
-        "PositionSelector": OA.TextPositionSelector, "QuoteSelector": OA.TextQuoteSelector,
         "Activity": PROV.Activity, "SoftwareAgent": PROV.SoftwareAgent,
         "name": SCHEMA.name, "abstract": SCHEMA.abstract, "date": SCHEMA.datePublished,
         "url": SCHEMA.url, "author": SCHEMA.author, "position": SCHEMA.position,
@@ -48,10 +46,11 @@ T = {
         "abstractKey": KG.abstractKey, "nameKey": KG.nameKey,
         "hasSource": KG.hasSource, "sourceFile": KG.sourceFile, "sourceLine": KG.sourceLine,
         "sourceFormat": KG.sourceFormat, "releasesCode": KG.releasesCode,
-        "sentence": KG.sentence, "textField": KG.textField, "confidence": KG.confidence,
+        "sentenceStart": KG.sentenceStart, "sentenceEnd": KG.sentenceEnd,
+        "textField": KG.textField, "confidence": KG.confidence,
         "extractor": KG.extractor, "mentionRole": KG.mentionRole,
-        "hasBody": OA.hasBody, "hasTarget": OA.hasTarget, "hasSource_oa": OA.hasSource,
-        "hasSelector": OA.hasSelector, "start": OA.start, "end": OA.end, "exact": OA.exact,
+        "hasBody": OA.hasBody, "hasTarget": OA.hasTarget, "start": OA.start, "end": OA.end,
+        "exact": OA.exact,
         "generatedBy": PROV.wasGeneratedBy, "associatedWith": PROV.wasAssociatedWith,
     }.items()
 }
@@ -181,7 +180,8 @@ class GraphMapper:
             add(f"{node} {T['sourceFormat']} {_lit(source.format)} .\n")
         for mention in mentions:
             out.extend(self._mention_lines(paper, mention))
-        return out
+        # An entity mentioned twice would repeat its links and label lines.
+        return list(dict.fromkeys(out))
 
     def _author_lines(self, paper: str, position: int, author: Author) -> list[str]:
         role = f"{paper[:-1]}/author/{position}>"
@@ -217,35 +217,30 @@ class GraphMapper:
 
     def _mention_lines(self, paper: str, m: Mention) -> list[str]:
         entity = self.iri(m.entity_key)
-        node = f"{paper[:-1]}/mention/{_hash(f'{m.entity_key}|{m.field}|{m.start}|{m.end}', 12)}"
-        target, position, quote_sel = f"{node}/target>", f"{node}/position>", f"{node}/quote>"
-        node += ">"
+        node = f"{paper[:-1]}/mention/{_hash(f'{m.entity_key}|{m.field}|{m.start}|{m.end}', 12)}>"
         out = [f"{paper} {link} {entity} .\n" for link in LINK[(m.kind, m.role)]]
         if m.kind in ENTITY_CLASS:
             out.append(f"{entity} {A} {ENTITY_CLASS[m.kind]} .\n")
             out.append(f"{entity} {T['label']} {_lit(m.name)} .\n")
             if m.surface != m.name:
                 out.append(f"{entity} {T['altLabel']} {_lit(m.surface)} .\n")
+        # One flat node per mention: the target is the paper itself, and the offsets and quote
+        # a TextPositionSelector and TextQuoteSelector would hold sit on the annotation. The
+        # sentence is kept as offsets into the same text, not as a copy of it.
         out += [
             f"{node} {A} {T['EntityMention']} .\n",
-            f"{node} {A} {T['Annotation']} .\n",
             f"{node} {T['hasBody']} {entity} .\n",
-            f"{node} {T['hasTarget']} {target} .\n",
-            f"{node} {T['sentence']} {_lit(m.sentence)} .\n",
+            f"{node} {T['hasTarget']} {paper} .\n",
+            f"{node} {T['textField']} {_lit(m.field)} .\n",
+            f"{node} {T['start']} {_typed(str(m.start), _INT)} .\n",
+            f"{node} {T['end']} {_typed(str(m.end), _INT)} .\n",
+            f"{node} {T['exact']} {_lit(m.surface)} .\n",
+            f"{node} {T['sentenceStart']} {_typed(str(m.sentence_start), _INT)} .\n",
+            f"{node} {T['sentenceEnd']} {_typed(str(m.sentence_end), _INT)} .\n",
             f"{node} {T['confidence']} {_typed(f'{m.confidence:.3f}', _DEC)} .\n",
             f"{node} {T['extractor']} {_lit(m.extractor)} .\n",
             f"{node} {T['mentionRole']} {_lit(m.role)} .\n",
             f"{node} {T['generatedBy']} {self.run} .\n",
-            f"{target} {A} {T['SpecificResource']} .\n",
-            f"{target} {T['hasSource_oa']} {paper} .\n",
-            f"{target} {T['textField']} {_lit(m.field)} .\n",
-            f"{target} {T['hasSelector']} {position} .\n",
-            f"{target} {T['hasSelector']} {quote_sel} .\n",
-            f"{position} {A} {T['PositionSelector']} .\n",
-            f"{position} {T['start']} {_typed(str(m.start), _INT)} .\n",
-            f"{position} {T['end']} {_typed(str(m.end), _INT)} .\n",
-            f"{quote_sel} {A} {T['QuoteSelector']} .\n",
-            f"{quote_sel} {T['exact']} {_lit(m.surface)} .\n",
         ]
         return out
 

@@ -52,7 +52,8 @@ class Mention:
     """One occurrence of an entity in a paper's title or abstract.
 
     `entity_key` is base-free ("model/u-net"); the graph mapping prefixes the configured base.
-    Offsets are character offsets into the field's text (`PaperRecord.title` or `.abstract`).
+    Offsets, including the sentence's, are character offsets into the field's text
+    (`PaperRecord.title` or `.abstract`).
     """
 
     kind: str  # "model" | "dataset" | "modality" | "task"
@@ -62,7 +63,8 @@ class Mention:
     field: str  # "title" | "abstract"
     start: int
     end: int
-    sentence: str
+    sentence_start: int
+    sentence_end: int
     confidence: float
     extractor: str  # spaCy component name that found it
     role: str = "used"  # "proposed" | "used"

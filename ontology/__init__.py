@@ -61,7 +61,8 @@ class KG(DefinedNamespace):
     sourceFile: URIRef
     sourceLine: URIRef
     sourceFormat: URIRef
-    sentence: URIRef
+    sentenceStart: URIRef
+    sentenceEnd: URIRef
     textField: URIRef
     confidence: URIRef
     extractor: URIRef

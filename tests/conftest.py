@@ -39,3 +39,10 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     del store
     gc.collect()  # releases the RocksDB lock before read-only opens
     return path
+
+
+@pytest.fixture(scope="session")
+def fixture_triples() -> int:
+    """How many triples tests/query_fixture.ttl holds, i.e. the store_path store."""
+    return sum(1 for _ in ox.parse(path=str(ROOT / "tests" / "query_fixture.ttl"),
+                                   format=ox.RdfFormat.TURTLE))

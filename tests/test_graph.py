@@ -28,7 +28,7 @@ def _record(**changes) -> PaperRecord:
 def _mention() -> Mention:
     return Mention(kind="model", entity_key="model/shiftguard", name="ShiftGuard",
                    surface="ShiftGuard", field="abstract", start=11, end=21,
-                   sentence="We propose ShiftGuard.", confidence=0.9, extractor="kg_rules",
+                   sentence_start=0, sentence_end=22, confidence=0.9, extractor="kg_rules",
                    role="proposed")
 
 
@@ -63,10 +63,12 @@ def test_proposed_model_is_linked_with_evidence_and_offsets():
         PREFIX kg: <https://w3id.org/medimg-kg/ontology#>
         PREFIX oa: <http://www.w3.org/ns/oa#>
         SELECT ?model ?sentence ?start ?end ?exact WHERE {
-          ?paper kg:proposesModel ?model ; kg:usesModel ?model .
-          ?m oa:hasBody ?model ; kg:sentence ?sentence ;
-             oa:hasTarget/oa:hasSelector ?pos, ?quote .
-          ?pos oa:start ?start ; oa:end ?end . ?quote oa:exact ?exact .
+          ?paper kg:proposesModel ?model ; kg:usesModel ?model ;
+                 <https://schema.org/abstract> ?text .
+          ?m oa:hasBody ?model ; oa:hasTarget ?paper ; kg:textField "abstract" ;
+             oa:start ?start ; oa:end ?end ; oa:exact ?exact ;
+             kg:sentenceStart ?s0 ; kg:sentenceEnd ?s1 .
+          BIND(SUBSTR(?text, ?s0 + 1, ?s1 - ?s0) AS ?sentence)
         }"""))
     assert len(rows) == 1
     row = rows[0]

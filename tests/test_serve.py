@@ -217,7 +217,8 @@ def test_query_page_works_offline(server: Running) -> None:
 # ---------------------------------------------------------------- refusals and errors
 
 
-def test_update_over_http_is_refused(server: Running, store_path: Path) -> None:
+def test_update_over_http_is_refused(server: Running, store_path: Path,
+                                     fixture_triples: int) -> None:
     update = "DELETE WHERE { ?s ?p ?o }"
     status, _, body = http(server.url + "update", update.encode(),
                            {"Content-Type": "application/sparql-update"})
@@ -234,7 +235,7 @@ def test_update_over_http_is_refused(server: Running, store_path: Path) -> None:
     with pytest.raises(Exception, match="403"):
         client.query()
     count = cli_json(store_path, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-    assert count["results"]["bindings"][0]["n"]["value"] == "209"
+    assert count["results"]["bindings"][0]["n"]["value"] == str(fixture_triples)
 
 
 def test_malformed_query_is_http_400_with_message(server: Running) -> None:
@@ -332,6 +333,6 @@ def test_server_command() -> None:
         "ox", "serve", "--location", "st", "--bind", "127.0.0.1:7878", "--cors"]
 
 
-def test_served_store_is_unchanged(store_path: Path) -> None:
+def test_served_store_is_unchanged(store_path: Path, fixture_triples: int) -> None:
     store = open_store(store_path, read_only=True)
-    assert triple_count(store) == 209
+    assert triple_count(store) == fixture_triples

@@ -43,17 +43,23 @@ def test_aliases_merge_into_one_entity(extractor):
 
 
 def test_offsets_point_into_the_field(extractor):
-    record, ms = run(extractor, "Our LLaVA-Med variant reads CT scans.",
+    record, ms = run(extractor, "A first sentence. Our LLaVA-Med variant reads CT scans.",
                      title="ToyNet: a tiny net for PET")
     assert ms
     for m in ms:
         text = record.title if m.field == "title" else record.abstract
         assert text[m.start:m.end] == m.surface
-        assert m.surface in m.sentence
+        # The sentence is a span of the same text around the mention, without its edge spaces.
+        assert 0 <= m.sentence_start <= m.start < m.end <= m.sentence_end <= len(text)
+        sentence = text[m.sentence_start:m.sentence_end]
+        assert sentence == sentence.strip()
         assert 0.0 <= m.confidence <= 1.0
         assert m.extractor.startswith("kg_")
     assert any(m.field == "title" and m.kind == "modality" and m.name == "PET" for m in ms)
     assert "model/llava-med" in keys(ms, "model")
+    llava = next(m for m in ms if m.entity_key == "model/llava-med")
+    assert record.abstract[llava.sentence_start:llava.sentence_end] == (
+        "Our LLaVA-Med variant reads CT scans.")
 
 
 def test_unseen_names_from_rules(extractor):
