@@ -51,12 +51,12 @@ def _drop_citation(m: re.Match[str]) -> str:
 
 
 _SUMMARY_RE = re.compile(r"<summary\b[^>]*>.*?</summary>", re.I | re.S)
-_WS_RE = re.compile(r"\s+")
 
 
 def squash(text: str) -> str:
     """Collapse runs of whitespace into one space and trim."""
-    return _WS_RE.sub(" ", text).strip()
+    # str.split() splits on exactly the characters \s matches, several times faster.
+    return " ".join(text.split())
 
 
 def clean_html(text: str, drop_summary: bool = True) -> str:
