@@ -10,6 +10,11 @@ data block with one RDF term serialised by pyoxigraph, so quotes, braces or `} ;
 in a value stay inside a string literal. pyoxigraph's own `substitutions` argument is not used:
 it only accepts projected variables and binds them after aggregation (measured on 0.5.13:
 `GROUP BY` counts ignored the bound value), which is wrong for the counting questions here.
+
+A row-count parameter cannot be a term (SPARQL's LIMIT takes a number written in the query), so
+its slot is a LIMIT clause marked with the parameter's name, `LIMIT 100  # $limit`: the number
+is the default, and binding replaces it with the given value once that is checked to be a
+positive whole number.
 """
 
 from __future__ import annotations
@@ -40,6 +45,9 @@ _PROLOGUE = re.compile(
     r"\s+|#[^\n]*|(?i:PREFIX)\s*[^\s:]*:\s*<[^>]*>|(?i:BASE)\s*<[^>]*>"
 )
 _SLOT = re.compile(r"\bVALUES\s+[?$]([A-Za-z_][A-Za-z0-9_]*)\s*\{\s*UNDEF\s*\}", re.IGNORECASE)
+_LIMIT_SLOT = re.compile(r"\bLIMIT\s+(\d+)[ \t]*#[ \t]*\$([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
+# Both kinds in one pattern, so binding rewrites the original text in a single pass.
+_ANY_SLOT = re.compile(f"{_SLOT.pattern}|{_LIMIT_SLOT.pattern}", re.IGNORECASE)
 _SYNTAX = re.compile(r"^error at (\d+):(\d+):\s*(.*)$", re.DOTALL)
 _PARAM_LINE = re.compile(r"^@param\s+([A-Za-z_][A-Za-z0-9_]*)\s*(\(optional\))?\s*(.*)$")
 
@@ -141,20 +149,30 @@ def param_term(value: str) -> ox.NamedNode | ox.Literal:
     return ox.Literal(value)
 
 
+def slots(text: str) -> dict[str, list[str]]:
+    """Parameter slots of a query text: name -> kinds found ("values" or "limit")."""
+    found: dict[str, list[str]] = {}
+    for match in _ANY_SLOT.finditer(text):
+        if match[1]:
+            found.setdefault(match[1], []).append("values")
+        else:
+            found.setdefault(match[3], []).append("limit")
+    return found
+
+
 def bind(
     text: str,
     values: Mapping[str, str | ox.NamedNode | ox.Literal],
     declared: Iterable[Param] | None = None,
 ) -> str:
-    """Fill the `VALUES ?name { UNDEF }` slots of `text` with RDF terms.
+    """Fill the `VALUES ?name { UNDEF }` slots of `text` with RDF terms (and `LIMIT n  # $name`
+    slots with a positive whole number).
 
     With `declared` (a named query), unknown names and missing required values are errors.
     Every slot is replaced in one pass over the original text, so a value that itself looks
     like a slot can never be matched and rewritten by a later parameter.
     """
-    slots: dict[str, int] = {}
-    for match in _SLOT.finditer(text):
-        slots[match[1]] = slots.get(match[1], 0) + 1
+    found = slots(text)
     if declared is not None:
         declared = list(declared)
         names = {p.name for p in declared}
@@ -166,22 +184,36 @@ def bind(
         if missing:
             raise QueryError(f"missing required parameter {missing[0]!r}")
     for name in values:
-        if slots.get(name, 0) != 1:
+        if len(found.get(name, [])) != 1:
             raise QueryError(
                 f"parameter {name!r} needs exactly one `VALUES ?{name} {{ UNDEF }}` slot in the "
-                f"query (found {slots.get(name, 0)})"
+                f"query (found {len(found.get(name, []))})"
             )
     terms = {
         name: value if isinstance(value, (ox.NamedNode, ox.Literal)) else param_term(value)
-        for name, value in values.items()
+        for name, value in values.items() if found[name] == ["values"]
     }
+    limits = {name: _row_count(name, value)
+              for name, value in values.items() if found[name] == ["limit"]}
 
     def fill(match: re.Match[str]) -> str:
-        term = terms.get(match[1])
-        # str() of a pyoxigraph term is its N-Triples form, which is also SPARQL term syntax.
-        return match[0] if term is None else f"VALUES ?{match[1]} {{ {term} }}"
+        if match[1]:
+            term = terms.get(match[1])
+            # str() of a pyoxigraph term is its N-Triples form, also SPARQL term syntax.
+            return match[0] if term is None else f"VALUES ?{match[1]} {{ {term} }}"
+        count = limits.get(match[3])
+        return match[0] if count is None else f"LIMIT {count}  # ${match[3]}"
 
-    return _SLOT.sub(fill, text)
+    return _ANY_SLOT.sub(fill, text)
+
+
+def _row_count(name: str, value: str | ox.NamedNode | ox.Literal) -> int:
+    text = value.value if isinstance(value, ox.Literal) else str(value)
+    # Digits only (int() would also take "1_000" or "+5"); the engine reads LIMIT as 64-bit.
+    if not re.fullmatch(r"\s*[0-9]{1,18}\s*", text) or int(text) < 1:
+        raise QueryError(f"parameter {name!r} must be a whole number from 1 to "
+                         f"999999999999999999 (got {text!r})")
+    return int(text)
 
 
 # ---------------------------------------------------------------- running

@@ -68,7 +68,9 @@ def test_every_named_question_is_listed_with_description_and_slots() -> None:
         for param in named.params:
             assert param.description
             # exactly one slot per declared parameter, so binding can never miss or double
-            assert named.text.count(f"VALUES ?{param.name} {{ UNDEF }}") == 1, param.name
+            assert len(q.slots(named.text).get(param.name, [])) == 1, param.name
+            assert (named.text.count(f"VALUES ?{param.name} {{ UNDEF }}")
+                    + named.text.count(f"  # ${param.name}\n")) == 1, param.name
 
 
 def test_named_questions_run_unbound_as_plain_sparql(store: ox.Store) -> None:
@@ -148,6 +150,37 @@ def test_papers_with_code(store: ox.Store) -> None:
         (B + "paper/arxiv/2301.00001", "https://github.com/example/MedSAM"),
         (B + "paper/doi/10.1000/xyz.123", "https://github.com/example/chexnet2"),
     ]
+    assert result[0]["title"] == "MedSAM: Segment Anything in Medical Images"
+    assert result[0]["date"] == "2023-01-15"
+
+
+def test_papers_with_code_limit_keeps_the_newest(store: ox.Store) -> None:
+    result = rows(q.run_named(store, "papers-with-code", {"limit": "1"}))
+    assert [(r["paper"], r["date"]) for r in result] == [
+        (B + "paper/arxiv/2301.00001", "2023-01-15"),
+    ]
+
+
+def test_papers_with_code_without_a_date_come_last() -> None:
+    store = ox.Store()
+    store.load(path=str(FIXTURE), format=ox.RdfFormat.TURTLE)
+    paper, code = ox.NamedNode(B + "paper/arxiv/2303.00003"), ox.NamedNode(B + "code/undated")
+    store.add(ox.Quad(paper, ox.NamedNode(q.PREFIXES["kg"] + "releasesCode"), code))
+    store.add(ox.Quad(code, ox.NamedNode("https://schema.org/codeRepository"),
+                      ox.NamedNode("https://github.com/example/undated")))
+    everything = rows(q.run_named(store, "papers-with-code"))
+    assert [r["paper"] for r in everything] == [
+        B + "paper/arxiv/2301.00001", B + "paper/doi/10.1000/xyz.123", paper.value,
+    ]
+    assert "date" not in everything[-1]
+    two = rows(q.run_named(store, "papers-with-code", {"limit": "2"}))
+    assert [r["paper"] for r in two] == [r["paper"] for r in everything[:2]]
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "ten", "1.5", "1_000", "10 # x", "", "1" * 19])
+def test_papers_with_code_limit_must_be_a_whole_number(store: ox.Store, limit: str) -> None:
+    with pytest.raises(QueryError, match="'limit' must be a whole number from 1"):
+        q.run_named(store, "papers-with-code", {"limit": limit})
 
 
 def test_modality_task_counts(store: ox.Store) -> None:
@@ -234,6 +267,14 @@ def test_bind_writes_terms_not_text() -> None:
                      'VALUES ?b { "x\\" }" } }')
     iri = q.bind("SELECT * WHERE { VALUES ?a { UNDEF } }", {"a": "<http://example.org/x>"})
     assert "VALUES ?a { <http://example.org/x> }" in iri
+
+
+def test_bind_limit_slot() -> None:
+    text = "SELECT * WHERE { VALUES ?a { UNDEF } } LIMIT 100  # $n\n"
+    assert q.slots(text) == {"a": ["values"], "n": ["limit"]}
+    assert q.bind(text, {}) == text
+    assert q.bind(text, {"n": "7", "a": "LIMIT 5  # $n"}) == (
+        'SELECT * WHERE { VALUES ?a { "LIMIT 5  # $n" } } LIMIT 7  # $n\n')
 
 
 def test_bind_errors() -> None:
@@ -364,6 +405,20 @@ def test_cli_named_question(store_path: Path) -> None:
         f"{B}model/sam,SAM,1",
         f"{B}model/u-net,U-Net,1",
     ]
+
+
+def test_cli_named_question_with_limit(store_path: Path) -> None:
+    result = invoke("query", "--store", str(store_path), "--name", "papers-with-code",
+                    "--param", "limit=1", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "paper,title,date,repository",
+        f"{B}paper/arxiv/2301.00001,MedSAM: Segment Anything in Medical Images,2023-01-15,"
+        "https://github.com/example/MedSAM",
+    ]
+    bad = invoke("query", "--store", str(store_path), "--name", "papers-with-code",
+                 "--param", "limit=all")
+    assert bad.exit_code == 1 and "Error: parameter 'limit' must be a whole number" in bad.output
 
 
 def test_cli_injection_param_gives_no_error_no_rows(store_path: Path) -> None:
