@@ -109,8 +109,7 @@ _SKOS = "http://www.w3.org/2004/02/skos/core#"
 
 
 def vocabulary_digest(paths: Iterable[Path]) -> str:
-    """Hash of the vocabulary files' names and bytes: what `Vocabulary.digest` holds, without
-    parsing them (the build needs it for the run IRI before any extractor is loaded)."""
+    """Hash of the vocabulary files' names and bytes (`Vocabulary.digest`, part of the run IRI)."""
     digest = hashlib.sha1()
     for path in sorted(Path(p) for p in paths):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
