@@ -108,22 +108,16 @@ class Vocabulary:
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
 
 
-def vocabulary_digest(paths: Iterable[Path]) -> str:
-    """Hash of the vocabulary files' names and bytes (`Vocabulary.digest`, part of the run IRI)."""
-    digest = hashlib.sha1()
-    for path in sorted(Path(p) for p in paths):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
 def load_vocabulary(paths: Iterable[Path], base: str = DEFAULT_BASE) -> Vocabulary:
     """Parse the SKOS files; concept IRIs under `base` become base-free keys."""
     vocab = Vocabulary()
-    paths = sorted(Path(p) for p in paths)
-    for path in paths:
+    digest = hashlib.sha1()
+    for path in sorted(Path(p) for p in paths):
+        data = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + data)
         # concept IRI -> property -> values in file order
         concepts: dict[str, dict[str, list[str]]] = {}
-        for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=base):
+        for triple in ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=base):
             if isinstance(triple.subject, ox.NamedNode) and triple.predicate.value.startswith(
                     _SKOS):
                 props = concepts.setdefault(triple.subject.value, {})
@@ -146,5 +140,5 @@ def load_vocabulary(paths: Iterable[Path], base: str = DEFAULT_BASE) -> Vocabula
                     notation=notations[0] if notations else None,
                 )
             )
-    vocab.digest = vocabulary_digest(paths)
+    vocab.digest = digest.hexdigest()
     return vocab
