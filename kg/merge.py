@@ -69,6 +69,7 @@ def _merge_author_lists(records: list[PaperRecord]) -> tuple[list[Author], bool]
                 mine.given = other.given
             mine.family = mine.family or other.family
             mine.affiliation = mine.affiliation or other.affiliation
+            mine.affiliations = _union([mine.affiliations, other.affiliations])
     return merged, best.authors_complete
 
 
@@ -106,9 +107,11 @@ def merge_records(records: list[PaperRecord]) -> PaperRecord:
         arxiv=_first_present([r.arxiv for r in ordered]),
         doi=_first_present([r.doi for r in ordered]),
         pmid=_first_present([r.pmid for r in ordered]),
+        pmcid=_first_present([r.pmcid for r in ordered]),
         url=_first_present([r.url for r in ordered]),
         code=_union([r.code for r in ordered]),
         categories=_union([r.categories for r in ordered]),
+        subjects=_union([r.subjects for r in ordered]),
         comment="; ".join(comments) or None,
         sources=sources,
     )

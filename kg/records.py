@@ -16,7 +16,8 @@ class Author:
     given: str | None = None
     family: str | None = None
     is_organization: bool = False
-    affiliation: str | None = None
+    affiliation: str | None = None  # the first one the source gives
+    affiliations: list[str] = field(default_factory=list)  # all of them, in source order
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,11 @@ class PaperRecord:
     arxiv: str | None = None  # without version suffix
     doi: str | None = None
     pmid: str | None = None
+    pmcid: str | None = None  # "PMC" + digits
     url: str | None = None
     code: list[str] = field(default_factory=list)
-    categories: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)  # arXiv categories
+    subjects: list[str] = field(default_factory=list)  # MeSH headings, keywords, subject areas
     comment: str | None = None  # venue or comment line(s)
     sources: list[SourceRef] = field(default_factory=list)
 
