@@ -18,6 +18,7 @@ from kg.cli import cli
 from kg.errors import FetchError
 from kg.fetch import fetch_arxiv
 from kg.fetch.pages import PageDir
+from kg.sources import iter_records
 from kg.store import open_store
 
 QUERY = "cat:eess.IV AND abs:segmentation"
@@ -177,8 +178,7 @@ def test_since_stops_at_older_papers_and_since_last_fetches_only_newer(tmp_path)
     state = json.loads((out / ".kg-fetch-arxiv.json").read_text())
     assert (state["since"], state["since_date"]) == ("last", paper(0)["date"].isoformat())
     assert page_files(out)[-1] == "arxiv-000004.xml"
-    records = kg("extract", out / "arxiv-000004.xml")
-    ids = {json.loads(line)["identifiers"]["arxiv"] for line in records.output.splitlines()}
+    ids = {record.arxiv for record in iter_records([out / "arxiv-000004.xml"])}
     assert {f"2503.{10000 + i:05d}" for i in range(-10, 0)} <= ids
 
 
@@ -242,6 +242,5 @@ def test_killed_fetch_resumes_after_the_last_complete_page(tmp_path):
         assert "resumed: 200 papers were already saved" in rerun.stdout
         # Pages 1 and 2 were fetched once; only the page in flight was asked for again.
         assert [h.start for h in server.hits("arxiv")] == [0, 100, 200, 200]
-    records = kg("extract", out)
-    ids = [json.loads(line)["identifiers"]["arxiv"] for line in records.output.splitlines()]
+    ids = [record.arxiv for record in iter_records([out])]
     assert len(ids) == len(set(ids)) == 250
