@@ -431,3 +431,92 @@ def push(endpoint: str, graph: str | None, user: str | None, password: str | Non
     else:
         click.echo(f"Remote triple count: {result.remote_count} (local store: {local}; "
                    f"via {result.query_endpoint})")
+
+
+@cli.command()
+@click.argument("source", type=click.Choice(["arxiv", "pubmed"]))
+@click.argument("query")
+@click.option("-o", "--output", "directory", required=True, type=click.Path(file_okay=False),
+              help="Folder for the pages (created when missing); build it with `kg build`.")
+@click.option("--max", "max_papers", type=click.IntRange(1), default=None,
+              help="Stop after this many papers (default: every result).")
+@click.option("--since", metavar="YYYY-MM-DD|last",
+              help="Only papers from this date on; 'last' = the newest date already in the "
+                   "folder.")
+@click.option("--base-url", metavar="URL",
+              help="arxiv: the query endpoint (default https://export.arxiv.org/api/query); "
+                   "pubmed: the E-utilities base (default "
+                   "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/). For mirrors and tests.")
+@click.option("--api-key", envvar="NCBI_API_KEY", show_envvar=True,
+              help="pubmed: NCBI API key (10 requests a second instead of 3).")
+@click.option("--email", envvar="NCBI_EMAIL", show_envvar=True,
+              help="pubmed: contact e-mail sent with every request, as NCBI asks.")
+@click.option("--delay", type=click.FloatRange(0), default=None, metavar="SECONDS",
+              help="Pause between requests. Default, and the least allowed against the "
+                   "official hosts: 3 s for arXiv, 0.34 s for PubMed (0.11 s with an API key).")
+@click.option("--page-size", type=click.IntRange(1), default=None,
+              help="Results per request (default 100 for arXiv, 200 for PubMed, the most).")
+@click.option("--retries", type=click.IntRange(0), default=4, show_default=True,
+              help="Retries of a request that failed (connection, 429, 5xx), with back-off.")
+@click.option("--timeout", type=click.FloatRange(1), default=60, show_default=True,
+              metavar="SECONDS", help="How long to wait for an answer.")
+def fetch(source: str, query: str, directory: str, max_papers: int | None, since: str | None,
+          base_url: str | None, api_key: str | None, email: str | None, delay: float | None,
+          page_size: int | None, retries: int, timeout: float) -> None:
+    """Fetch papers from the arXiv API or PubMed into a folder that `kg build` reads.
+
+    Pages are saved as the API returns them; running the same command again resumes an
+    interrupted fetch and never fetches a page twice.
+    """
+    import time
+
+    from tqdm import tqdm
+
+    from kg.fetch import fetch_arxiv, fetch_pubmed
+
+    ctx = click.get_current_context()
+    if source == "arxiv":
+        for name in ("api_key", "email"):
+            if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE:
+                raise click.UsageError(f"--{name.replace('_', '-')} is for pubmed only")
+    elif not email and not base_url:
+        click.echo("Warning: no --email (or NCBI_EMAIL); NCBI asks for a contact address "
+                   "with every request", err=True)
+    started = time.monotonic()
+    with tqdm(desc=source, unit=" papers", file=sys.stderr,
+              disable=not sys.stderr.isatty()) as bar:
+
+        def progress(done: int, total: int | None) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        options = dict(max_papers=max_papers, since=since, base_url=base_url, delay=delay,
+                       retries=retries, timeout=timeout, progress=progress)
+        if page_size is not None:
+            options["page_size"] = page_size
+        try:
+            if source == "arxiv":
+                result = fetch_arxiv(query, directory, **options)
+            else:
+                result = fetch_pubmed(query, directory, api_key=api_key, email=email, **options)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+    for note in result.notes:
+        click.echo(f"Warning: PubMed: {note}", err=True)
+    name = {"arxiv": "arXiv", "pubmed": "PubMed"}[source]
+    if result.status == "complete":
+        click.echo(f"Nothing left to fetch: {directory} already holds the {result.run_papers} "
+                   f"papers of this query (use --since last for newer ones)")
+        return
+    pages = f"{len(result.pages)} page" + ("" if len(result.pages) == 1 else "s")
+    click.echo(f"Fetched {result.papers} papers in {pages} from {name} into "
+               f"{directory} in {time.monotonic() - started:.1f} s ({result.requests} requests"
+               + (f", {result.retries} retried" if result.retries else "") + ")")
+    if result.status == "resumed" and result.run_papers > result.papers:
+        click.echo(f"  resumed: {result.run_papers - result.papers} papers were already saved")
+    reason = {"max": f"reached --max {max_papers}", "end": "no more results",
+              "since": f"reached papers older than {result.since_date}"}.get(result.stop or "")
+    if reason:
+        click.echo(f"  stopped: {reason}")
+    click.echo(f"Next: kg build {directory}")

@@ -46,3 +46,7 @@ class ServeError(KGError):
 
 class PushError(KGError):
     """Uploading to a remote SPARQL endpoint failed (after retries); says what was sent."""
+
+
+class FetchError(KGError):
+    """Fetching from an API failed: host unreachable, query rejected, or a malformed page."""

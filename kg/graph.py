@@ -41,6 +41,7 @@ T = {
         "affiliation": SCHEMA.affiliation, "givenName": SCHEMA.givenName,
         "familyName": SCHEMA.familyName, "codeRepository": SCHEMA.codeRepository,
         "doi": BIBO.doi, "pmid": BIBO.pmid, "label": RDFS.label, "altLabel": SKOS.altLabel,
+        "pmcid": KG.pmcid, "keywords": SCHEMA.keywords,
         "arxivId": KG.arxivId, "category": KG.arxivCategory, "comment": KG.comment,
         "truncated": KG.authorListTruncated, "titleKey": KG.titleKey,
         "abstractKey": KG.abstractKey, "nameKey": KG.nameKey,
@@ -162,6 +163,10 @@ class GraphMapper:
             add(f"{paper} {T['url']} {_iri_or_literal(record.url)} .\n")
         for category in record.categories:
             lit("category", category)
+        lit("pmcid", record.pmcid)
+        # MeSH headings and keywords as plain literals: records carry names, not MeSH UIs.
+        for subject in record.subjects:
+            lit("keywords", subject)
         if not record.authors_complete:
             add(f"{paper} {T['truncated']} {_typed('true', _BOOL)} .\n")
         for position, author in enumerate(record.authors, start=1):
@@ -206,12 +211,14 @@ class GraphMapper:
                 out.append(f"{agent} {T['givenName']} {_lit(author.given)} .\n")
             if author.family:
                 out.append(f"{agent} {T['familyName']} {_lit(author.family)} .\n")
-        if author.affiliation:
-            org = self.iri(f"org/{org_key(author.affiliation)}")
+        affiliations = author.affiliations or ([author.affiliation] if author.affiliation else [])
+        for affiliation in affiliations:
+            # A name with no ASCII letters (e.g. written in Chinese) has an empty slug.
+            org = self.iri(f"org/{org_key(affiliation) or 'h-' + _hash(affiliation, 16)}")
             out += [
                 f"{role} {T['affiliation']} {org} .\n",
                 f"{org} {A} {T['Organization']} .\n",
-                f"{org} {T['name']} {_lit(author.affiliation)} .\n",
+                f"{org} {T['name']} {_lit(affiliation)} .\n",
             ]
         return out
 

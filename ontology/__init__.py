@@ -53,6 +53,7 @@ class KG(DefinedNamespace):
     mentionRole: URIRef
     arxivId: URIRef
     arxivCategory: URIRef
+    pmcid: URIRef
     comment: URIRef
     authorListTruncated: URIRef
     titleKey: URIRef

@@ -10,10 +10,12 @@ from typing import Protocol
 from kg.errors import InputError, RecordError
 from kg.records import PaperRecord
 from kg.sources import (
+    arxiv_atom,
     arxiv_listing,
     author_profile,
     github_table,
     hf_papers,
+    pubmed_xml,
     radai_slice,
 )
 from kg.sources.stream import read_head
@@ -31,6 +33,8 @@ class Reader(Protocol):
 
 # Most specific first: the Hugging Face reader also accepts plain title/abstract pairs.
 READERS: tuple[ModuleType, ...] = (
+    arxiv_atom,  # XML from the APIs first: a root element decides, nothing else competes
+    pubmed_xml,
     github_table,
     arxiv_listing,
     radai_slice,
