@@ -316,7 +316,10 @@ def _send(url: str, body: bytes, headers: dict[str, str], timeout: float) -> byt
     watchdog = _Watchdog(timeout)
     try:
         with _opener(watchdog).open(request, timeout=timeout) as response:
-            return response.read()
+            answer = response.read()
+        if watchdog.expired:  # cut short: what arrived may look like a complete answer
+            raise _Retryable(f"no complete answer from {url} within {timeout:g} s")
+        return answer
     except urllib.error.HTTPError as exc:
         if watchdog.expired:
             raise _Retryable(f"no complete answer from {url} within {timeout:g} s") from None
