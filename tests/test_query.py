@@ -508,7 +508,7 @@ def test_issue_5_named_questions_all_run_from_cli(store_path: Path) -> None:
         assert json.loads(result.output)["results"]["bindings"], named.name
 
 
-# ---------------------------------------------------------------- issue 12: hostile queries and data
+# ---------------------------------------------------------------- issue 12: hostile queries, data
 
 KG = str(Path(sys.executable).with_name("kg"))
 WAIT = 15.0
