@@ -347,8 +347,8 @@ def query(sparql: str | None, query_file, name: str | None, list_named: bool,
         else:
             text = sys.stdin.read() if sparql == "-" else sparql
     except UnicodeDecodeError as exc:
-        where = "standard input" if sparql == "-" or query_file.name == "<stdin>" else \
-            query_file.name
+        where = query_file.name if query_file is not None else "<stdin>"
+        where = "standard input" if where == "<stdin>" else where
         raise click.ClickException(f"{where} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
                                    f"at offset {exc.start})") from None
     q.check_text(text, "the query")
@@ -378,7 +378,8 @@ def query(sparql: str | None, query_file, name: str | None, list_named: bool,
               type=click.IntRange(256), metavar="MB",
               help="Memory limit of each query process; a query past it is answered 503.")
 @click.option("--workers", default=None, type=click.IntRange(1, 64),
-              help="Query processes, i.e. queries answered at once  [default: cores, at most 4]")
+              help="Query processes, i.e. queries answered at once (default: the number of "
+                   "cores, at most 4).")
 @click.option("--allow-remote", is_flag=True,
               help="Allow SERVICE, which makes the server fetch URLs (refused by default).")
 @click.option("--cors", is_flag=True, help="Allow cross-origin requests from web pages.")

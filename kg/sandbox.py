@@ -214,12 +214,14 @@ def run_query(
         q.refuse_remote(text)
     if fmt not in q.FORMATS:
         raise QueryError(f"unknown format {fmt!r} (use one of {', '.join(q.FORMATS)})")
-    deadline = None if not timeout else time.monotonic() + timeout
     worker = Worker(store, writable=allow_update, memory_mb=memory_mb)
     with tempfile.TemporaryDirectory(prefix="kg-query-") as folder:
         out = os.path.join(folder, "result")
         try:
             worker.start()
+            # The clock starts once the store is open: a busy machine's slow start is not the
+            # query's fault.
+            deadline = None if not timeout else time.monotonic() + timeout
             reply = worker.ask({"op": "cli", "query": text, "fmt": fmt, "out": out,
                                 "allow_update": allow_update, "allow_remote": allow_remote},
                                deadline)

@@ -168,6 +168,7 @@ class _Pool:
         self.idle: queue.Queue[Worker] = queue.Queue()
         self.wanted: queue.Queue[int] = queue.Queue()
         self.workers: set[Worker] = set()
+        self.busy: set[Worker] = set()  # handed to a request: only that request may end it
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.first: queue.Queue[BaseException | None] = queue.Queue()
@@ -202,10 +203,14 @@ class _Pool:
             except queue.Empty:
                 continue
             if worker.alive():
+                with self.lock:
+                    self.busy.add(worker)
                 return worker
             self.discard(worker)  # died while idle (killed from outside): never got the query
 
     def release(self, worker: Worker) -> None:
+        with self.lock:
+            self.busy.discard(worker)
         if worker.alive() and not self.stopping.is_set():
             self.idle.put(worker)
         else:
@@ -215,6 +220,7 @@ class _Pool:
         """Forget a dead or killed worker and have the supervisor start another."""
         worker.kill()
         with self.lock:
+            self.busy.discard(worker)
             if worker in self.workers:
                 self.workers.discard(worker)
                 if not self.stopping.is_set():
@@ -266,7 +272,7 @@ class _Pool:
     def _reap_idle(self) -> None:
         """Notice idle workers that died (killed from outside) and replace them."""
         with self.lock:
-            dead = [w for w in self.workers if not w.alive()]
+            dead = [w for w in self.workers if w not in self.busy and not w.alive()]
         for worker in dead:
             self.discard(worker)
 
