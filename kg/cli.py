@@ -285,6 +285,9 @@ def evaluate(gold: str, paths: tuple[str, ...], base: str, show_errors: bool,
                 click.echo(f"{error['key']} {error['kind']} false positive: {name}")
 
 
+QUERY_TIMEOUT = 60  # seconds; `kg query --timeout`
+
+
 @cli.command()
 @click.argument("sparql", required=False)
 @click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8"),
@@ -296,16 +299,24 @@ def evaluate(gold: str, paths: tuple[str, ...], base: str, show_errors: bool,
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]),
               default="table", show_default=True, help="Result format.")
 @click.option("--allow-update", is_flag=True, help="Allow SPARQL updates (they change the store).")
+@click.option("--allow-remote", is_flag=True,
+              help="Allow SERVICE and LOAD, which make kg fetch URLs (refused by default).")
+@click.option("--timeout", default=QUERY_TIMEOUT, show_default=True, type=click.IntRange(0),
+              help="Stop the query after this many seconds (0: no limit).")
 @store_option
 def query(sparql: str | None, query_file, name: str | None, list_named: bool,
-          params: tuple[str, ...], fmt: str, allow_update: bool, store_path: str) -> None:
+          params: tuple[str, ...], fmt: str, allow_update: bool, allow_remote: bool,
+          timeout: int, store_path: str) -> None:
     """Run SPARQL (an argument, '-' for stdin, -f FILE or --name NAME) against the store.
 
     Common prefixes (kg:, schema:, mls:, oa:, prov:, bibo:, skos:, xsd:, rdf:, rdfs:) are
-    predeclared. Read-only unless --allow-update is given.
+    predeclared. Read-only unless --allow-update is given. The query runs in its own process,
+    stopped at --timeout or Ctrl-C. Control and bidi characters in the data are shown escaped
+    (\\x1b, \\u202e) in table output and whenever the output is a terminal; csv, tsv and json
+    written to a file or pipe are exact.
     """
     from kg import query as q
-    from kg.store import open_store
+    from kg.sandbox import run_query
 
     sources = [x for x in (sparql, query_file, name, list_named or None) if x is not None]
     if len(sources) != 1:
@@ -327,18 +338,32 @@ def query(sparql: str | None, query_file, name: str | None, list_named: bool,
             raise click.BadParameter(f"{key!r} given twice", param_hint="--param")
         values[key] = value
     declared = None
-    if name is not None:
-        named = q.load_query(name)
-        text, declared = named.text, named.params
-    elif query_file is not None:
-        text = query_file.read()
-    else:
-        text = sys.stdin.read() if sparql == "-" else sparql
-    store = open_store(store_path, read_only=not allow_update)
-    result = q.run(store, text, params=values, declared=declared, allow_update=allow_update)
+    try:
+        if name is not None:
+            named = q.load_query(name)
+            text, declared = named.text, named.params
+        elif query_file is not None:
+            text = query_file.read()
+        else:
+            text = sys.stdin.read() if sparql == "-" else sparql
+    except UnicodeDecodeError as exc:
+        where = query_file.name if query_file is not None else "<stdin>"
+        where = "standard input" if where == "<stdin>" else where
+        raise click.ClickException(f"{where} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+                                   f"at offset {exc.start})") from None
+    q.check_text(text, "the query")
+    if values or declared is not None:
+        text = q.bind(text, values, declared)
     sys.stdout.flush()
-    q.write_result(result, fmt, sys.stdout.buffer)
-    sys.stdout.buffer.flush()
+    # Data goes to a terminal escaped; to a file or pipe, exact.
+    output = q.TerminalSafe(sys.stdout.buffer) if sys.stdout.isatty() else sys.stdout.buffer
+    try:
+        run_query(store_path, text, output, fmt=fmt, allow_update=allow_update,
+                  allow_remote=allow_remote, timeout=timeout or None)
+    except KeyboardInterrupt:
+        click.echo("Interrupted: the query was stopped.", err=True)
+        raise click.exceptions.Exit(130) from None
+    output.flush()
 
 
 @cli.command()
@@ -348,35 +373,42 @@ def query(sparql: str | None, query_file, name: str | None, list_named: bool,
 @click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0 picks a free one).")
 @click.option("--timeout", default=30, show_default=True, type=click.IntRange(1),
-              help="Query timeout in whole seconds.")
+              help="Query time limit in seconds; a query past it is stopped and answered 503.")
+@click.option("--memory-limit", "memory_mb", default=2048, show_default=True,
+              type=click.IntRange(256), metavar="MB",
+              help="Memory limit of each query process; a query past it is answered 503.")
+@click.option("--workers", default=None, type=click.IntRange(1, 64),
+              help="Query processes, i.e. queries answered at once (default: the number of "
+                   "cores, at most 4).")
+@click.option("--allow-remote", is_flag=True,
+              help="Allow SERVICE, which makes the server fetch URLs (refused by default).")
 @click.option("--cors", is_flag=True, help="Allow cross-origin requests from web pages.")
-def serve(store_path: str, host: str, port: int, timeout: int, cors: bool) -> None:
-    """Serve the store read-only as a SPARQL 1.1 endpoint (the Oxigraph server) until Ctrl-C.
+def serve(store_path: str, host: str, port: int, timeout: int, memory_mb: int,
+          workers: int | None, allow_remote: bool, cors: bool) -> None:
+    """Serve the store read-only as a SPARQL 1.1 endpoint until Ctrl-C.
 
-    Stop the server before `kg build` writes to the same store: a read-only open while
-    another process writes is undefined behaviour.
+    Each query runs in a worker process under the time and memory limits; one that goes past
+    them is stopped and answered 503, and the endpoint stays up. Stop the server before
+    `kg build` writes to the same store: a read-only open while another process writes is
+    undefined behaviour.
     """
-    from kg.errors import ServeError
-    from kg.serve import Server
+    from kg.serve import DEFAULT_WORKERS, Server
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"Warning: listening on {host}: anyone who can reach it can query the graph",
                    err=True)
+
     def ready(server: Server) -> None:
         # One write, so a stop request right after start never cuts the message in half.
         click.echo(f"Serving {store_path} read-only at {server.url}\n"
-                   f"SPARQL endpoint: {server.query_url} (query timeout {timeout} s)\n"
+                   f"SPARQL endpoint: {server.query_url} (query timeout {timeout} s, "
+                   f"memory limit {memory_mb} MB)\n"
                    "Press Ctrl-C to stop.")
 
-    server = Server(store_path, host, port, timeout, cors=cors)
-    try:
-        status = server.run(on_ready=ready)
-        if status != 0:
-            raise ServeError(f"the oxigraph server stopped (exit status {status}): "
-                             f"{server.failure()}")
-        click.echo("Stopped.", err=True)
-    finally:
-        server.close()
+    server = Server(store_path, host, port, timeout, cors=cors, memory_mb=memory_mb,
+                    workers=workers or DEFAULT_WORKERS, allow_remote=allow_remote)
+    server.run(on_ready=ready)
+    click.echo("Stopped.", err=True)
 
 
 @cli.command()
@@ -398,10 +430,15 @@ def serve(store_path: str, host: str, port: int, timeout: int, cors: bool) -> No
 @click.option("--query-endpoint", metavar="URL",
               help="SPARQL query URL for the final count (derived for Oxigraph, Fuseki, "
                    "GraphDB/RDF4J and Virtuoso).")
+@click.option("--timeout", default=1800, show_default=True, type=click.IntRange(1),
+              help="Time limit of the whole push in seconds, retries included.")
+@click.option("--request-timeout", default=60, show_default=True, type=click.IntRange(1),
+              help="Time limit of one request in seconds, from connecting to the last byte.")
 @store_option
 def push(endpoint: str, graph: str | None, user: str | None, password: str | None,
          token: str | None, chunk_size: int, fmt: str, retries: int,
-         query_endpoint: str | None, store_path: str) -> None:
+         query_endpoint: str | None, timeout: int, request_timeout: int,
+         store_path: str) -> None:
     """Upload the graph to a SPARQL 1.1 Graph Store HTTP Protocol endpoint, in chunks."""
     from tqdm import tqdm
 
@@ -422,6 +459,7 @@ def push(endpoint: str, graph: str | None, user: str | None, password: str | Non
         result = run_push(store, endpoint, graph=graph,
                           credentials=Credentials(user, password, token),
                           chunk_size=chunk_size, fmt=fmt, retries=retries,
+                          timeout=timeout, request_timeout=request_timeout,
                           query_endpoint=query_endpoint, progress=bar.update)
     click.echo(f"Pushed {result.triples} triples in {result.chunks} chunk(s) to "
                f"{target_url(endpoint, graph)}"

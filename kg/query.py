@@ -19,6 +19,7 @@ positive whole number.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -50,6 +51,33 @@ _LIMIT_SLOT = re.compile(r"\bLIMIT\s+(\d+)[ \t]*#[ \t]*\$([A-Za-z_][A-Za-z0-9_]*
 _ANY_SLOT = re.compile(f"{_SLOT.pattern}|{_LIMIT_SLOT.pattern}", re.IGNORECASE)
 _SYNTAX = re.compile(r"^error at (\d+):(\d+):\s*(.*)$", re.DOTALL)
 _PARAM_LINE = re.compile(r"^@param\s+([A-Za-z_][A-Za-z0-9_]*)\s*(\(optional\))?\s*(.*)$")
+
+# Operations that make the process fetch a URL: SERVICE (queries) and LOAD (updates).
+REMOTE_KEYWORDS = ("SERVICE", "LOAD")
+# The lexer of the remote-operation guard, one SPARQL token at a time in the order the real
+# lexer tries them: strings, IRIs, comments and variables may contain the keywords harmlessly
+# (skipped); prefixed names and runs of word characters are checked.
+_TOKEN = re.compile(
+    r"""(?P<skip>
+        '''(?:[^'\\]|\\.|'(?!''))*'''
+      | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+      | '(?:[^'\\\n\r]|\\.)*'
+      | "(?:[^"\\\n\r]|\\.)*"
+      | <(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>
+      | \#[^\n\r]*
+      | [?$]\w+
+    )
+    | (?P<prefix>[^\W\d][\w.-]*)?:(?P<local>(?:[\w:.-]|%[0-9A-Fa-f]{2}|\\[_~.!$&'()*+,;=/?\#@%-])*)
+    | (?P<word>\w+)
+    | .""",
+    re.VERBOSE | re.DOTALL,
+)
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# Characters a terminal acts on instead of showing: C0/C1 controls and DEL, Unicode
+# bidirectional controls (U+202E turns the rest of a line around) and line separators.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]"
+)
 
 
 @dataclass(frozen=True)
@@ -141,6 +169,7 @@ def parse_param(spec: str) -> tuple[str, str]:
 
 def param_term(value: str) -> ox.NamedNode | ox.Literal:
     """`<iri>` binds an IRI, anything else a plain string literal."""
+    check_text(value, "a parameter value")
     if len(value) > 2 and value.startswith("<") and value.endswith(">"):
         try:
             return ox.NamedNode(value[1:-1])
@@ -183,7 +212,9 @@ def bind(
         missing = [p.name for p in declared if not p.optional and p.name not in values]
         if missing:
             raise QueryError(f"missing required parameter {missing[0]!r}")
-    for name in values:
+    for name, value in values.items():
+        if isinstance(value, str):
+            check_text(value, f"the value of parameter {name!r}")
         if len(found.get(name, [])) != 1:
             raise QueryError(
                 f"parameter {name!r} needs exactly one `VALUES ?{name} {{ UNDEF }}` slot in the "
@@ -219,6 +250,52 @@ def _row_count(name: str, value: str | ox.NamedNode | ox.Literal) -> int:
 # ---------------------------------------------------------------- running
 
 
+def check_text(text: str, what: str) -> None:
+    """Refuse text that is not valid Unicode: a command-line byte that is not UTF-8 arrives as
+    a lone surrogate (Python's surrogateescape), which no RDF term or query can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = text[exc.start]
+        byte = f"byte 0x{ord(bad) - 0xDC00:02x}" if 0xDC80 <= ord(bad) <= 0xDCFF else \
+            f"U+{ord(bad):04X}"
+        raise QueryError(f"{what} is not valid UTF-8 text ({byte} at character "
+                         f"{exc.start + 1})") from None
+
+
+def remote_operations(text: str) -> list[str]:
+    """The URL-fetching operations (SERVICE, LOAD) that `text` may contain, by a conservative
+    scan of its tokens.
+
+    A bare word that merely contains a keyword counts (the real lexer reads `1SERVICE` as `1`
+    then `SERVICE`), the prefix of a prefixed name counts, and the scan is repeated with
+    `\\u` escapes decoded as SPARQL 1.1 says they may be; only strings, IRIs, comments,
+    variables and the local part of prefixed names are skipped. A false alarm costs a refused
+    query that can be rewritten; a miss would let a query make the server fetch a URL.
+    """
+    found: set[str] = set()
+    for variant in (text, _UCHAR.sub(_decode_uchar, text)):
+        for match in _TOKEN.finditer(variant):
+            if match["skip"] is not None:
+                continue
+            word = (match["word"] or match["prefix"] or "").upper()
+            found.update(k for k in REMOTE_KEYWORDS if k in word)
+    return [k for k in REMOTE_KEYWORDS if k in found]
+
+
+def refuse_remote(text: str, hint: str = "pass --allow-remote to allow it") -> None:
+    """Raise QueryError when `text` may use SERVICE or LOAD (see remote_operations)."""
+    found = remote_operations(text)
+    if found:
+        raise QueryError(f"{' and '.join(found)} refused: it would make this process fetch a "
+                         f"URL ({hint})")
+
+
+def _decode_uchar(match: re.Match[str]) -> str:
+    code = int(match[1] or match[2], 16)
+    return chr(code) if code <= 0x10FFFF else match[0]
+
+
 def is_update(text: str) -> bool:
     """True when the first keyword after the prologue starts a SPARQL update operation.
 
@@ -242,19 +319,24 @@ def run(
     params: Mapping[str, str | ox.NamedNode | ox.Literal] | None = None,
     declared: Iterable[Param] | None = None,
     allow_update: bool = False,
+    allow_remote: bool = False,
     prefixes: Mapping[str, str] | None = PREFIXES,
 ) -> QueryOutcome:
     """Run a query (or, with `allow_update`, an update) against `store`.
 
     `prefixes` are predeclared (kg:, schema:, oa:, ...) so ad-hoc queries can skip PREFIX lines;
     a PREFIX in the query text wins. Results stream from the store: iterate them once.
+    SERVICE and LOAD, which fetch URLs, are refused unless `allow_remote`.
     """
+    check_text(text, "the query")
     if params or declared is not None:
         text = bind(text, params or {}, declared)
     update = is_update(text)
     if update and not allow_update:
         raise QueryError("this is a SPARQL update; it is refused unless updates are allowed "
                          "(--allow-update)")
+    if not allow_remote:
+        refuse_remote(text)
     try:
         if update:
             before = triple_count(store)
@@ -351,7 +433,38 @@ def _cell(term: ox.NamedNode | ox.Literal | ox.BlankNode | ox.Triple | None) -> 
     else:
         text = str(term)
     text = " ".join(text.split())  # newlines and tabs would break the columns
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+    text = text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+    return escape_unsafe(text)
+
+
+def escape_unsafe(text: str) -> str:
+    """Show control and bidirectional-override characters as `\\x1b`, `\\u202e`: data must
+    never move a terminal's cursor, recolour it or reorder the rest of a line."""
+    return _UNSAFE.sub(_visible, text)
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+class TerminalSafe:
+    """A binary stream wrapper that escapes (see escape_unsafe) what goes to a terminal.
+
+    An incremental decoder holds back a UTF-8 sequence split between two writes.
+    """
+
+    def __init__(self, output: BinaryIO) -> None:
+        self.output = output
+        self._decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
+
+    def write(self, data: bytes) -> int:
+        self.output.write(escape_unsafe(self._decoder.decode(bytes(data))).encode("utf-8"))
+        return len(data)
+
+    def flush(self) -> None:
+        self.output.write(escape_unsafe(self._decoder.decode(b"", final=True)).encode("utf-8"))
+        self.output.flush()
 
 
 def compact_iri(iri: str, prefixes: Mapping[str, str] = PREFIXES) -> str:

@@ -293,3 +293,95 @@ def test_cli_token_from_environment_and_count_warning(store_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert stub.uploads() == [] and stub.requests[0][2]["Authorization"] == "Bearer from-env"
     assert "Warning: remote triple count unavailable: unknown query URL" in result.output
+
+
+# ---------------------------------------------------------------- issue 12: deadlines
+
+
+class SlowServer:
+    """A TCP server on 127.0.0.1 that accepts and then answers nothing (`trickle=False`) or
+    trickles an endless header one byte every 0.1 s (`trickle=True`)."""
+
+    def __init__(self, trickle: bool) -> None:
+        import socket
+
+        self.trickle = trickle
+        self.sock = socket.create_server((HOST, 0))
+        self.sock.settimeout(0.2)
+        self.url = f"http://{HOST}:{self.sock.getsockname()[1]}/store"
+        self.running = True
+        self.connections = 0
+        self.threads: list[threading.Thread] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while self.running:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            thread = threading.Thread(target=self._serve, args=(connection,), daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    def _serve(self, connection) -> None:  # type: ignore[no-untyped-def]
+        with connection:
+            try:
+                if self.trickle:
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                while self.running:
+                    if self.trickle:
+                        connection.sendall(b"x")
+                    time.sleep(0.1)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.running = False
+        for thread in [self.thread, *self.threads]:
+            thread.join(WAIT)
+        self.sock.close()
+
+
+@pytest.mark.parametrize("trickle", [False, True])
+def test_issue_12_push_to_a_silent_or_trickling_server_stops_at_its_deadline(
+        store_path: Path, trickle: bool) -> None:
+    server = SlowServer(trickle)
+    try:
+        result = subprocess.run([KG, "push", "--endpoint", server.url, "--store", str(store_path),
+                                 "--timeout", "3", "--retries", "5"],
+                                capture_output=True, text=True, timeout=WAIT)
+    finally:
+        server.close()
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "Error: the push ran past its time limit of 3 s (see --timeout) at chunk 1 (triples 1-")
+    assert "0 triples were uploaded before it" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_issue_12_each_request_has_a_time_limit(store_path: Path) -> None:
+    server = SlowServer(trickle=True)
+    try:
+        result = subprocess.run([KG, "push", "--endpoint", server.url, "--store", str(store_path),
+                                 "--request-timeout", "1", "--retries", "1"],
+                                capture_output=True, text=True, timeout=WAIT)
+    finally:
+        server.close()
+    assert result.returncode == 1
+    assert (f"failed after 2 attempts: no complete answer from {server.url}?default within 1 s"
+            in result.stderr)
+    assert server.connections == 2
+
+
+def test_issue_12_library_deadline(store: ox.Store) -> None:
+    server = SlowServer(trickle=False)
+    try:
+        with pytest.raises(PushError, match="ran past its time limit of 1 s"):
+            p.push(store, server.url, timeout=1, retries=3, sleep=lambda s: None)
+    finally:
+        server.close()
+    with pytest.raises(PushError, match="must be positive"):
+        p.push(store, "http://h/store", timeout=0)

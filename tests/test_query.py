@@ -6,6 +6,11 @@ import csv
 import gc
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -501,3 +506,214 @@ def test_issue_5_named_questions_all_run_from_cli(store_path: Path) -> None:
                         "--format", "json", *params.get(named.name, []))
         assert result.exit_code == 0, (named.name, result.output)
         assert json.loads(result.output)["results"]["bindings"], named.name
+
+
+# ---------------------------------------------------------------- issue 12: hostile queries, data
+
+KG = str(Path(sys.executable).with_name("kg"))
+WAIT = 15.0
+FOUR_WAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+HOSTILE = "Red \x1b[31mALERT\x1b[0m \u202eevil\u202c bell\x07 end"
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry))
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT * WHERE { SERVICE <http://h/> { ?s ?p ?o } }",
+    "select * where { service silent <http://h/> { ?s ?p ?o } }",
+    "SELECT * WHERE { ?s ?p ?o.SERVICE <http://h/> { } }",
+    "SELECT * WHERE { ?s ?p 1SERVICE <http://h/> { } }",
+    "SELECT * WHERE { ?s ?p <x>SERVICE <http://h/> { } }",
+    "SELECT * WHERE { \\u0053ERVICE <http://h/> { } }",
+    # a local-name escape \' must not open a string that hides what follows
+    "PREFIX e: <http://e/> SELECT * WHERE { ?s ?p e:a\\' . SERVICE <http://h/> { } } #'",
+    "LOAD <file:///etc/passwd>",
+    "load<http://h/> INTO GRAPH <http://g/>",
+])
+def test_issue_12_remote_operations_are_found(text: str) -> None:
+    assert q.remote_operations(text)
+    with pytest.raises(QueryError, match="refused: it would make this process fetch a URL"):
+        q.refuse_remote(text)
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT ?service WHERE { ?service schema:serviceType 'SERVICE' } # SERVICE <http://h/>",
+    "SELECT * WHERE { <http://e/SERVICE> ?p \"\"\"LOAD <x> SERVICE\"\"\" }",
+    "SELECT * WHERE { ?s ?p \"a\\\"SERVICE\" }",
+])
+def test_issue_12_keywords_inside_names_strings_and_comments_are_harmless(text: str) -> None:
+    assert q.remote_operations(text) == []
+
+
+def test_issue_12_kg_query_refuses_service_and_load(tmp_path: Path) -> None:
+    from test_serve import Listener
+
+    listener = Listener()
+    try:
+        path = tmp_path / "store"
+        store = open_store(path)
+        store.load(path=str(FIXTURE), format=ox.RdfFormat.TURTLE)
+        del store
+        gc.collect()
+        service = f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"
+        refused = invoke("query", "--store", str(path), service)
+        assert refused.exit_code == 1
+        assert refused.output == ("Error: SERVICE refused: it would make this process fetch a "
+                                  "URL (pass --allow-remote to allow it)\n")
+        load = invoke("query", "--store", str(path), "--allow-update", f"LOAD <{listener.url}>")
+        assert load.exit_code == 1 and load.output.startswith("Error: LOAD refused")
+        assert listener.hits == []
+        # allowed on request: the listener is reached, so the refusal above is real
+        invoke("query", "--store", str(path), "--allow-remote", service)
+        assert listener.hits and listener.hits[0].startswith(b"POST /sparql")
+    finally:
+        listener.close()
+
+
+def test_issue_12_kg_query_timeout(store_path: Path) -> None:
+    result = invoke("query", "--store", str(store_path), "--timeout", "1", FOUR_WAY)
+    assert result.exit_code == 1
+    assert result.output == ("Error: the query ran past its time limit of 1 s and was stopped "
+                             "(see --timeout)\n")
+
+
+def test_issue_12_ctrl_c_stops_kg_query(store_path: Path) -> None:
+    process = subprocess.Popen([KG, "query", "--store", str(store_path), FOUR_WAY],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + WAIT
+        while not children(process.pid):  # the query process runs
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.05)
+        worker = children(process.pid)[0]
+        time.sleep(0.5)  # well inside the query
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=WAIT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130
+    assert (out, err) == ("", "Interrupted: the query was stopped.\n")
+    assert not running(worker)
+
+
+def test_issue_12_undecodable_param_is_one_error_line(store_path: Path) -> None:
+    result = subprocess.run([KG.encode(), b"query", b"--store", str(store_path).encode(),
+                             b"--name", b"coauthors", b"--param", b"author=\xff"],
+                            capture_output=True, timeout=WAIT)
+    assert result.returncode == 1
+    assert result.stderr == (b"Error: the value of parameter 'author' is not valid UTF-8 text "
+                             b"(byte 0xff at character 1)\n")
+    query = subprocess.run([KG.encode(), b"query", b"--store", str(store_path).encode(),
+                            b"SELECT * WHERE { ?s ?p '\xe9' }"], capture_output=True, timeout=WAIT)
+    assert query.returncode == 1
+    assert query.stderr.startswith(b"Error: the query is not valid UTF-8 text (byte 0xe9")
+
+
+@pytest.mark.parametrize("value", [
+    "\x00", "\x1b[2J", "\ud800", "<>", "< >", "<not an iri>", "<http://e/a b>", "x" * 100_000,
+    "\u202e", "a=b=c", "} ; DROP ALL", "",
+])
+def test_issue_12_odd_param_values_give_no_traceback(store_path: Path, value: str) -> None:
+    result = invoke("query", "--store", str(store_path), "--name", "coauthors",
+                    "--param", f"author={value}", "--format", "csv")
+    assert result.exit_code in (0, 1), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    if result.exit_code == 1:
+        assert result.output.startswith("Error: ") and result.output.count("\n") == 1
+
+
+def test_issue_12_query_file_not_utf8(store_path: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "q.rq"
+    bad.write_bytes(b"SELECT * WHERE { ?s ?p '\xff' }")
+    result = invoke("query", "--store", str(store_path), "-f", str(bad))
+    assert result.exit_code == 1
+    assert result.output == f"Error: {bad} is not UTF-8 text (byte 0xff at offset 24)\n"
+
+
+@pytest.fixture(scope="module")
+def hostile_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("hostile") / "store"
+    store = open_store(path)
+    store.add(ox.Quad(ox.NamedNode(f"{B}paper/x"), ox.NamedNode("https://schema.org/name"),
+                      ox.Literal(HOSTILE)))
+    del store
+    gc.collect()
+    return path
+
+
+TITLE = "SELECT ?t WHERE { ?p <https://schema.org/name> ?t }"
+
+
+def test_issue_12_table_output_escapes_control_and_bidi_characters(hostile_store: Path) -> None:
+    result = invoke("query", "--store", str(hostile_store), TITLE)
+    assert result.exit_code == 0
+    assert result.output.splitlines()[2] == \
+        "Red \\x1b[31mALERT\\x1b[0m \\u202eevil\\u202c bell\\x07 end"
+
+
+def test_issue_12_csv_and_json_to_a_pipe_are_exact(hostile_store: Path) -> None:
+    csv_out = subprocess.run([KG, "query", "--store", str(hostile_store), "--format", "csv",
+                              TITLE], capture_output=True, timeout=WAIT)
+    assert csv_out.stdout.decode("utf-8").splitlines() == ["t", HOSTILE]
+    json_out = subprocess.run([KG, "query", "--store", str(hostile_store), "--format", "json",
+                               TITLE], capture_output=True, timeout=WAIT)
+    value = json.loads(json_out.stdout)["results"]["bindings"][0]["t"]["value"]
+    assert value == HOSTILE
+
+
+def test_issue_12_csv_to_a_terminal_is_escaped(hostile_store: Path) -> None:
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.run([KG, "query", "--store", str(hostile_store), "--format", "csv",
+                                  TITLE], stdout=follower, stderr=subprocess.PIPE, timeout=WAIT)
+        os.close(follower)
+        follower = -1
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # EIO: the terminal has no writer any more
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+        if follower >= 0:
+            os.close(follower)
+    assert process.returncode == 0, process.stderr
+    text = shown.decode("utf-8")
+    assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    assert "Red \\x1b[31mALERT\\x1b[0m \\u202eevil\\u202c bell\\x07 end" in text
+
+
+def test_terminal_safe_keeps_split_characters_whole() -> None:
+    sink = io.BytesIO()
+    safe = q.TerminalSafe(sink)
+    for byte in "é\x1b→\u202e".encode():
+        safe.write(bytes([byte]))
+    safe.flush()
+    assert sink.getvalue().decode() == "é\\x1b→\\u202e"
