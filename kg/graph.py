@@ -16,8 +16,9 @@ import pyoxigraph as ox
 
 from kg import DEFAULT_BASE, __version__
 from kg.merge import abstract_key, title_key
-from kg.names import org_key, person_key
+from kg.names import org_key
 from kg.ontology import BIBO, KG, MLS, OA, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
+from kg.people import person_key
 from kg.records import Author, Mention, PaperRecord
 
 
@@ -190,6 +191,8 @@ class GraphMapper:
             kind = T["Organization"]
         else:
             key = person_key(author)
+            if key is None:
+                return []  # a name with nothing in it: no node to point to
             agent = self.iri(f"person/{key}")
             kind = T["Person"]
         out = [
@@ -206,12 +209,14 @@ class GraphMapper:
                 out.append(f"{agent} {T['givenName']} {_lit(author.given)} .\n")
             if author.family:
                 out.append(f"{agent} {T['familyName']} {_lit(author.family)} .\n")
-        if author.affiliation:
-            org = self.iri(f"org/{org_key(author.affiliation)}")
+        for affiliation in author.affiliations or [author.affiliation]:
+            if not affiliation or not org_key(affiliation):
+                continue
+            org = self.iri(f"org/{org_key(affiliation)}")
             out += [
                 f"{role} {T['affiliation']} {org} .\n",
                 f"{org} {A} {T['Organization']} .\n",
-                f"{org} {T['name']} {_lit(author.affiliation)} .\n",
+                f"{org} {T['name']} {_lit(affiliation)} .\n",
             ]
         return out
 

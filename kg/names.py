@@ -29,7 +29,11 @@ ORG_WORDS = frozenset(
 
 _INITIALS_RE = re.compile(r"^(?:[A-Z]\.?(?:\s*-\s*)?\s*){1,4}$")
 _DOTTED_INITIALS_RE = re.compile(r"^(?:[A-Z][a-z]?\.(?:\s*-\s*)?\s*){1,4}$")
-_ET_AL_RE = re.compile(r"(?:,?\s*(?:et\.?\s+al\.?|and\s+others|…|\.\.\.))\s*$", re.IGNORECASE)
+# "et al.", cv-arxiv-daily's "et.al.", "and others", "+ 11 authors", an ellipsis.
+_ET_AL_RE = re.compile(
+    r"(?:,?\s*(?:et\.?\s*al\.?|and\s+others|\+\s*\d+\s+(?:more\s+)?authors?|…|\.\.\.))\s*$",
+    re.IGNORECASE,
+)
 
 
 def fold_ascii(text: str) -> str:
@@ -135,34 +139,13 @@ def _looks_family_only(part: str) -> bool:
 
 
 def _slug_words(text: str) -> list[str]:
-    text = fold_ascii(text).lower().replace("'", "").replace("’", "")
-    return re.findall(r"[a-z0-9]+", text)
-
-
-def person_key(author: Author) -> str | None:
-    """ "family-firstinitial" in lower-case ASCII ("D. Ma", "Ma D", "Dong Ma" -> "ma-d").
-
-    Particles are dropped from the key so "del Riego J" and "J. Riego" meet; organisations
-    have no person key (see `org_key`).
-    """
-    if author.is_organization:
-        return None
-    family, given = author.family, author.given
-    if family is None and given is None:
-        parsed = parse_author(author.name)
-        if parsed.is_organization:
-            return None
-        family, given = parsed.family, parsed.given
-    if not family:
-        return None
-    words = [w for w in _slug_words(family) if w not in PARTICLES] or _slug_words(family)
-    if not words:
-        return None
-    initial = ""
-    if given:
-        g = _slug_words(given)
-        initial = g[0][0] if g else ""
-    return "-".join(words) + (f"-{initial}" if initial else "")
+    # Latin accents fold to ASCII; other scripts are kept, so 北京大学 has a key too.
+    text = text.replace("'", "").replace("’", "")
+    for a, b in (("ß", "ss"), ("ø", "o"), ("Ø", "O"), ("ł", "l"), ("Ł", "L"), ("đ", "d"),
+                 ("æ", "ae")):
+        text = text.replace(a, b)
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text).casefold())
 
 
 def org_key(name: str) -> str:

@@ -13,9 +13,10 @@ from collections.abc import Iterable, Iterator
 from kg.errors import RecordError
 from kg.records import PaperRecord, SourceRef
 from kg.sources.stream import paragraphs
-from kg.sources.text import MONTH_RE, clean_html, is_chrome, squash
+from kg.sources.text import MONTH_RE, clean_html, is_chrome, parse_date, squash
 
 NAME = "hf-papers"
+ENDS_WITH_PROSE = True
 
 _MARKERS_RE = re.compile(
     r"get trending papers|research community|huggingface\.co|hugging face|daily papers", re.I
@@ -54,27 +55,76 @@ def sniff(head: list[str]) -> bool:
     return pairs >= 3 and pairs * 2 >= len(blocks) - 2
 
 
+_FOOTER_RE = re.compile(
+    rf"^[•·\s]*(?:(?P<count>\d[\d,]*)\s+authors?)?[•·\s]*"
+    rf"(?P<date>{MONTH_RE}\.?\s+\d{{1,2}},?\s+\d{{4}})?[•·\s]*$",
+    re.I,
+)
+_HF_CHROME_RE = re.compile(
+    r"^(?:daily papers|trending papers|papers|collections?|upvote\s*\d*|submitted by\b.*|"
+    r"view paper|add to collection)$",
+    re.I,
+)
+
+
+def _footer(text: str) -> re.Match[str] | None:
+    """The "• 11 authors · Apr 13, 2023" line (or its pieces) under a paper."""
+    m = _FOOTER_RE.match(text)
+    return m if m and (m["count"] or m["date"] or text.strip() in {"•", "·"}) else None
+
+
+def _continues(previous: str, text: str) -> bool:
+    """A wrapped abstract line: the previous line stopped mid-sentence, or this one starts
+    lower-case."""
+    return not previous.rstrip().endswith((".", "!", "?")) or text[:1].islower()
+
+
 def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | RecordError]:
-    title: str | None = None
-    title_line = 0
-    for number, block in paragraphs(lines):
-        text = squash(" ".join(block))
-        if title is None and _is_chrome(text):
+    """Lines, with or without blank lines between title and abstract (a browser copy may
+    drop them): a short title line, then the abstract's line(s), then an optional footer
+    giving the author count and the date."""
+    title: tuple[int, str] | None = None
+    done: PaperRecord | None = None  # the last paper, open to its footer and more abstract
+    last = ""  # last abstract line of `done`, while it may still continue
+    for number, raw in lines:
+        text = squash(raw)
+        if not text:
+            last = ""
             continue
-        if title is not None and _is_abstract(text, title):
-            yield PaperRecord(
-                title=clean_html(title),
+        if footer := _footer(text):
+            if done is not None and title is None:
+                if footer["count"]:
+                    done.authors_complete = False  # a count, no names
+                if footer["date"]:
+                    done.date = parse_date(footer["date"])
+            last = ""
+            continue
+        if title is None and (_is_chrome(text) or _HF_CHROME_RE.match(text)):
+            continue
+        if done is not None and last and title is None and _continues(last, text):
+            done.abstract = clean_html(f"{done.abstract} {text}")
+            last = text
+            continue
+        if title is not None and _is_abstract(text, title[1]):
+            if done is not None:
+                yield done
+            done = PaperRecord(
+                title=clean_html(title[1]),
                 abstract=clean_html(text),
-                sources=[SourceRef(path, title_line, NAME)],
+                authors_complete=False,  # the page lists no authors
+                sources=[SourceRef(path, title[0], NAME)],
             )
-            title = None
-        elif _is_chrome(text):
+            title, last = None, text
+        elif _is_chrome(text) or _HF_CHROME_RE.match(text):
             continue
-        elif _is_title(block):
+        elif len(text) <= _MAX_TITLE:
             if title is not None:
-                yield RecordError(path, title_line, "title without an abstract")
-            title, title_line = text, number
+                yield RecordError(path, title[0], "title without an abstract")
+            title, last = (number, text), ""
         else:
             yield RecordError(path, number, "abstract without a title")
+            last = ""
+    if done is not None:
+        yield done
     if title is not None:
-        yield RecordError(path, title_line, "truncated record: title without an abstract")
+        yield RecordError(path, title[0], "truncated record: title without an abstract")
