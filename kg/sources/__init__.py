@@ -149,6 +149,8 @@ def read_file(path: Path, reader: ModuleType) -> Iterator[PaperRecord | RecordEr
             if isinstance(item, RecordError):
                 yield item
                 continue
+            if not item.authors:
+                item.authors_complete = False  # no list at all is never the full list
             problem = _problem(item, stream)
             if problem:
                 yield RecordError(name, item.sources[0].line, problem)

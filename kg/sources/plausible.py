@@ -23,10 +23,12 @@ def implausible(record: PaperRecord) -> str | None:
     if len(title) > MAX_PLAUSIBLE_TITLE:
         return f"implausible title of {len(title):,} characters (a paragraph read as a title?)"
     for name, text in (("title", title), ("abstract", abstract)):
-        if _MARKUP_RE.search(text):
+        # Cheap counts first: the patterns run only on text that could match them.
+        if ("<" in text or "--" in text) and _MARKUP_RE.search(text):
             return f"implausible {name}: it holds table markup (a table read as one record?)"
-        if _CELL_RUN_RE.search(text):
+        if text.count(" | ") >= 6 and _CELL_RUN_RE.search(text):
             return f"implausible {name}: it holds a run of table cells (a table read as text?)"
-    if len(_ISO_DATE_RE.findall(abstract)) >= 5:
+    if abstract.count("-") >= 10 and abstract.count("20") + abstract.count("19") >= 5 \
+            and len(_ISO_DATE_RE.findall(abstract)) >= 5:
         return "implausible abstract: it is full of dates (a listing read as one abstract?)"
     return None
