@@ -147,6 +147,9 @@ def read_file(path: Path, reader: ModuleType) -> Iterator[PaperRecord | RecordEr
     try:
         for item in reader.read(watch, name):
             if isinstance(item, RecordError):
+                if held is not None and item.line > held.sources[0].line:
+                    yield held  # something comes after it: not cut by the end of the file
+                    held = None
                 yield item
                 continue
             if not item.authors:

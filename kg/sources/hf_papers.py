@@ -18,8 +18,11 @@ from kg.sources.text import MONTH_RE, clean_html, is_chrome, parse_date, squash
 NAME = "hf-papers"
 ENDS_WITH_PROSE = True
 
+# Whole lines of Hugging Face page furniture (never words inside other text).
 _MARKERS_RE = re.compile(
-    r"get trending papers|research community|huggingface\.co|hugging face|daily papers", re.I
+    r"^(?:get trending papers in your email inbox!?|daily papers|by\s*\S+ and the research "
+    r"community|.*huggingface\.co/papers.*)$",
+    re.I,
 )
 _DATE_ONLY_RE = re.compile(rf"^{MONTH_RE}\.?\s+\d{{1,2}}(?:,?\s+\d{{4}})?$", re.I)
 _MAX_TITLE = 400
@@ -44,7 +47,7 @@ def _is_abstract(text: str, title: str | None) -> bool:
 
 def sniff(head: list[str]) -> bool:
     """Hugging Face page furniture, or (failing that) a run of title / long-abstract pairs."""
-    if any(_MARKERS_RE.search(line) for line in head[:40]):
+    if sum(1 for line in head[:40] if _MARKERS_RE.match(line.strip())) >= 2:
         return True
     blocks = [" ".join(b) for _, b in paragraphs(enumerate(head, 1))]
     blocks = [b for b in blocks if not _is_chrome(b)]
@@ -74,9 +77,9 @@ def _footer(text: str) -> re.Match[str] | None:
 
 
 def _continues(previous: str, text: str) -> bool:
-    """A wrapped abstract line: the previous line stopped mid-sentence, or this one starts
-    lower-case."""
-    return not previous.rstrip().endswith((".", "!", "?")) or text[:1].islower()
+    """A wrapped abstract line: it starts lower-case, or the previous line broke off at a
+    comma or hyphen. (A capitalised line after an abstract is the next paper's title.)"""
+    return text[:1].islower() or previous.rstrip().endswith((",", "-", ";", ":"))
 
 
 def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | RecordError]:
@@ -84,6 +87,7 @@ def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | 
     drop them): a short title line, then the abstract's line(s), then an optional footer
     giving the author count and the date."""
     title: tuple[int, str] | None = None
+    displaced: tuple[int, str] | None = None  # a title followed by another title
     done: PaperRecord | None = None  # the last paper, open to its footer and more abstract
     last = ""  # last abstract line of `done`, while it may still continue
     for number, raw in lines:
@@ -91,6 +95,10 @@ def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | 
         if not text:
             last = ""
             continue
+        if displaced is not None and not (len(text) <= _MAX_TITLE and title is not None
+                                          and not _is_abstract(text, title[1])):
+            yield RecordError(path, displaced[0], "title without an abstract")
+            displaced = None
         if footer := _footer(text):
             if done is not None and title is None:
                 if footer["count"]:
@@ -118,13 +126,19 @@ def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | 
         elif _is_chrome(text) or _HF_CHROME_RE.match(text):
             continue
         elif len(text) <= _MAX_TITLE:
-            if title is not None:
-                yield RecordError(path, title[0], "title without an abstract")
+            if displaced is not None:
+                yield RecordError(path, displaced[0], "title without an abstract")
+            # Reported when the next line comes: at the end of a cut file this "title" and
+            # the short line after it are one paper cut off, reported once.
+            displaced = title
             title, last = (number, text), ""
         else:
             yield RecordError(path, number, "abstract without a title")
             last = ""
     if done is not None:
         yield done
-    if title is not None:
+    if displaced is not None and title is not None:
+        yield RecordError(path, displaced[0],
+                          "truncated record: title and the start of its abstract, cut off")
+    elif title is not None:
         yield RecordError(path, title[0], "truncated record: title without an abstract")
