@@ -168,8 +168,9 @@ def read_file(path: Path, reader: ModuleType) -> Iterator[PaperRecord | RecordEr
         yield RecordError(name, watch.number or 1,
                           f"rest of file not read: internal reader error ({type(exc).__name__})")
     if held is not None:
+        cut_short = getattr(reader, "cut_short", _cut_short)
         if getattr(reader, "ENDS_WITH_PROSE", False) and stream.ended_without_newline \
-                and _cut_short(held):
+                and cut_short(held):
             yield RecordError(name, held.sources[0].line,
                               "truncated record: the file ends in the middle of its text")
         else:
