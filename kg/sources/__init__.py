@@ -129,13 +129,24 @@ def iter_records(
     truncated record inside a good file goes to `on_skip` (or is dropped silently) and
     reading goes on; an unreadable file raises kg.errors.InputError naming it.
     """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    paths = list(paths)
+    named = {Path(p).absolute() for p in paths}
     for path, reader in iter_files(paths, on_skip):
-        for item in read_file(path, reader):
-            if isinstance(item, RecordError):
-                if on_skip is not None:
-                    on_skip(item)
-            else:
-                yield item
+        try:
+            for item in read_file(path, reader):
+                if isinstance(item, RecordError):
+                    if on_skip is not None:
+                        on_skip(item)
+                else:
+                    yield item
+        except InputError as exc:
+            if path in named:
+                raise
+            # Found in a folder: the file is passed over (its records so far were read).
+            if on_skip is not None:
+                on_skip(SkippedFile(exc.path, f"file skipped: {exc.reason}", exc.line))
 
 
 def read_file(path: Path, reader: ModuleType) -> Iterator[PaperRecord | RecordError]:
