@@ -7,6 +7,7 @@ group authors ("Dataset Contributor Group"), and a trailing "et al.".
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -139,15 +140,14 @@ def _looks_family_only(part: str) -> bool:
 
 
 def _slug_words(text: str) -> list[str]:
-    # Latin accents fold to ASCII; other scripts are kept, so 北京大学 has a key too.
-    text = text.replace("'", "").replace("’", "")
-    for a, b in (("ß", "ss"), ("ø", "o"), ("Ø", "O"), ("ł", "l"), ("Ł", "L"), ("đ", "d"),
-                 ("æ", "ae")):
-        text = text.replace(a, b)
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text).casefold())
+    text = fold_ascii(text).lower().replace("'", "").replace("’", "")
+    return re.findall(r"[a-z0-9]+", text)
 
 
 def org_key(name: str) -> str:
-    """Slug of an organisation's name: "Dataset Group" -> "dataset-group"."""
-    return "-".join(_slug_words(name))
+    """Slug of an organisation's name: "Dataset Group" -> "dataset-group"; a name with no
+    ASCII letter or digit (北京大学) -> "h-" + 16 hex of its SHA-1."""
+    slug = "-".join(_slug_words(name))
+    if slug:
+        return slug
+    return "h-" + hashlib.sha1(name.strip().encode("utf-8")).hexdigest()[:16]
