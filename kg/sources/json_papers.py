@@ -79,9 +79,10 @@ class _Scanner:
     time: yields (line, text, in_array), or (line, None, in_array) for a value over the
     size limit, and at a cut end (line, "", in_array)."""
 
-    def __init__(self, chunks: Iterable[str], limit: int) -> None:
+    def __init__(self, chunks: Iterable[str], limit: int, document_limit: int) -> None:
         self.chunks = iter(chunks)
         self.limit = limit
+        self.document_limit = document_limit
         self.buf = ""
         self.line = 1  # line number at buf[0]
         self.eof = False
@@ -112,7 +113,7 @@ class _Scanner:
             if not self._more():
                 return None
 
-    def _value_end(self) -> tuple[int, bool] | None:
+    def _value_end(self, limit: int) -> tuple[int, bool] | None:
         """(end of the value at buf[0], whether it was too large); None when the text ends
         first. A value over the limit is dropped as it is scanned, never held whole."""
         first = self.buf[0]
@@ -121,7 +122,7 @@ class _Scanner:
                 m = _SCALAR_END_RE.search(self.buf)
                 if m:
                     return m.start(), False
-                if len(self.buf) > self.limit:
+                if len(self.buf) > limit:
                     return len(self.buf), True
                 if not self._more():
                     return len(self.buf), False
@@ -129,7 +130,7 @@ class _Scanner:
         while True:
             m = (_STRING_RE if in_string else _STRUCT_RE).search(self.buf, pos)
             if m is None:
-                if len(self.buf) > self.limit:  # too large: forget what was scanned
+                if len(self.buf) > limit:  # too large: forget what was scanned
                     self.line += self.buf.count("\n")
                     self.buf, pos, dropped = "", 0, True
                 else:
@@ -157,7 +158,7 @@ class _Scanner:
                     return pos, dropped
 
     def values(self) -> Iterator[tuple[int, str | None, bool]]:
-        in_array = False
+        in_array, first = False, True
         while True:
             ch = self._skip_space(",") if in_array else self._skip_space()
             if ch is None:
@@ -173,7 +174,11 @@ class _Scanner:
                 self._drop(1)
                 continue
             line = self.line
-            found = self._value_end()
+            # A paper in an array or a line has the paper limit; a top-level object may be an
+            # API page wrapping many papers.
+            # (only the first top-level value: JSON Lines after it are papers).
+            found = self._value_end(self.document_limit if first and not in_array else self.limit)
+            first = False
             if found is None:
                 yield line, "", in_array
                 return
@@ -191,13 +196,13 @@ def _chunks(lines) -> Iterable[str]:
 
 
 def read(lines, path: str) -> Iterator[PaperRecord | RecordError]:
-    scanner = _Scanner(_chunks(lines), MAX_VALUE_CHARS)
+    scanner = _Scanner(_chunks(lines), MAX_VALUE_CHARS, MAX_DOCUMENT_CHARS)
     seen_papers = False
     first_value: object = None
     for line, text, in_array in scanner.values():
         if text is None:
-            yield RecordError(path, line, f"JSON value over {MAX_VALUE_CHARS // 2**20} MiB "
-                                          "(limit for one paper); skipped")
+            yield RecordError(path, line, "JSON value over the size limit (4 MiB for a paper); "
+                                          "skipped")
             continue
         if text == "":
             yield RecordError(path, line, "truncated JSON: the file ends inside this value")
