@@ -97,7 +97,7 @@ def test_same_person_within_one_paper():
     assert not same_person(parse_author("Dong Ma"), parse_author("Dong Mao"))
 
 
-_names = st.text(min_size=1, max_size=40).filter(lambda t: t.strip(" ,;"))
+_names = st.text(min_size=1, max_size=40).filter(lambda t: " ".join(t.split()).strip(",;"))
 
 
 @given(_names)
