@@ -13,6 +13,7 @@ from kg import DEFAULT_BASE
 from kg.errors import StoreError
 from kg.graph import GraphMapper, paper_path
 from kg.ontology import KG, SCHEMA, data_path, vocab_paths
+from kg.people import adopt_stored_people
 from kg.pipeline import ReadSummary, SkipHandler, batched, get_extractor, iter_papers
 from kg.records import PaperRecord
 from kg.resolve import adopt_stored_identities
@@ -139,6 +140,7 @@ def build(
     # already joined this build's own records. A first build skips the per-batch lookup.
     if _has_keyed_papers(store):
         batches = (adopt_stored_identities(store, batch, mapper.base) for batch in batches)
+        batches = (adopt_stored_people(store, batch) for batch in batches)
     for result in engine(batches, mapper.base):
         summary.conflicts += load_batch(store, result)
         if progress:

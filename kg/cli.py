@@ -57,7 +57,10 @@ main = cli
 
 
 def _warn_skip(error) -> None:
-    click.echo(f"Warning: {error} (record skipped)", err=True)
+    from kg.errors import SkippedFile
+
+    what = "" if isinstance(error, SkippedFile) else " (record skipped)"
+    click.echo(f"Warning: {error}{what}", err=True)
 
 
 paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path())
@@ -103,6 +106,10 @@ def build(paths: tuple[str, ...], store_path: str, base: str, batch_size: int,
     click.echo(f"  records skipped   {len(read.skipped)}")
     for error in read.skipped:
         click.echo(f"    {error}")
+    if read.skipped_files:
+        click.echo(f"  files skipped     {len(read.skipped_files)}")
+        for error in read.skipped_files:
+            click.echo(f"    {error}")
     if summary.conflicts:
         click.echo(f"  papers already stored with other metadata (stored kept) {summary.conflicts}")
     if shards_dir:

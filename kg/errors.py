@@ -28,6 +28,15 @@ class RecordError(KGError):
         super().__init__(f"{self.path}:{line}: {message}")
 
 
+class SkippedFile(RecordError):
+    """A file (or folder) inside a folder given to read that is passed over with a warning."""
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        super().__init__(path, line or 0, message)
+        if not line:
+            Exception.__init__(self, f"{self.path}: {message}")
+
+
 class StoreError(KGError):
     """The store is missing, locked or cannot be written."""
 

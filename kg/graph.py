@@ -16,8 +16,9 @@ import pyoxigraph as ox
 
 from kg import DEFAULT_BASE, __version__
 from kg.merge import abstract_key, title_key
-from kg.names import org_key, person_key
+from kg.names import org_key
 from kg.ontology import BIBO, KG, MLS, OA, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
+from kg.people import person_key
 from kg.records import Author, Mention, PaperRecord
 
 
@@ -195,6 +196,8 @@ class GraphMapper:
             kind = T["Organization"]
         else:
             key = person_key(author)
+            if key is None:
+                return []  # a name with nothing in it: no node to point to
             agent = self.iri(f"person/{key}")
             kind = T["Person"]
         out = [
@@ -211,10 +214,11 @@ class GraphMapper:
                 out.append(f"{agent} {T['givenName']} {_lit(author.given)} .\n")
             if author.family:
                 out.append(f"{agent} {T['familyName']} {_lit(author.family)} .\n")
-        affiliations = author.affiliations or ([author.affiliation] if author.affiliation else [])
-        for affiliation in affiliations:
-            # A name with no ASCII letters (e.g. written in Chinese) has an empty slug.
-            org = self.iri(f"org/{org_key(affiliation) or 'h-' + _hash(affiliation, 16)}")
+        for affiliation in author.affiliations or [author.affiliation]:
+            if not affiliation:
+                continue
+            # org_key gives a name with no ASCII letters (e.g. in Chinese) a hashed key
+            org = self.iri(f"org/{org_key(affiliation)}")
             out += [
                 f"{role} {T['affiliation']} {org} .\n",
                 f"{org} {A} {T['Organization']} .\n",

@@ -6,7 +6,7 @@ import hashlib
 import unicodedata
 from dataclasses import replace
 
-from kg.names import person_key
+from kg.people import same_person
 from kg.records import Author, PaperRecord, SourceRef
 
 # Every ASCII character that is not a lower-case letter or digit, for str.translate: several
@@ -58,12 +58,12 @@ def _merge_author_lists(records: list[PaperRecord]) -> tuple[list[Author], bool]
     # The complete list wins, then the longer one; the first source breaks ties.
     best = max(with_authors, key=lambda r: (r.authors_complete, len(r.authors)))
     merged = [replace(a) for a in best.authors]
-    index = {person_key(a) or a.name.lower(): a for a in merged}
     for record in with_authors:
         for other in record.authors:
-            mine = index.get(person_key(other) or other.name.lower())
-            if mine is None:
-                continue
+            matches = [a for a in merged if same_person(a, other)]
+            if len(matches) != 1:
+                continue  # nobody, or two co-authors it could be: leave both alone
+            mine = matches[0]
             # Keep whichever source spelled the given name out more fully ("Dong" over "D").
             if len(other.given or "") > len(mine.given or ""):
                 mine.given = other.given

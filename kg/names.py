@@ -7,6 +7,7 @@ group authors ("Dataset Contributor Group"), and a trailing "et al.".
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -29,7 +30,11 @@ ORG_WORDS = frozenset(
 
 _INITIALS_RE = re.compile(r"^(?:[A-Z]\.?(?:\s*-\s*)?\s*){1,4}$")
 _DOTTED_INITIALS_RE = re.compile(r"^(?:[A-Z][a-z]?\.(?:\s*-\s*)?\s*){1,4}$")
-_ET_AL_RE = re.compile(r"(?:,?\s*(?:et\.?\s+al\.?|and\s+others|…|\.\.\.))\s*$", re.IGNORECASE)
+# "et al.", cv-arxiv-daily's "et.al.", "and others", "+ 11 authors", an ellipsis.
+_ET_AL_RE = re.compile(
+    r"(?:,?\s*(?:et\.?\s*al\.?|and\s+others|\+\s*\d+\s+(?:more\s+)?authors?|…|\.\.\.))\s*$",
+    re.IGNORECASE,
+)
 
 
 def fold_ascii(text: str) -> str:
@@ -139,32 +144,10 @@ def _slug_words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text)
 
 
-def person_key(author: Author) -> str | None:
-    """ "family-firstinitial" in lower-case ASCII ("D. Ma", "Ma D", "Dong Ma" -> "ma-d").
-
-    Particles are dropped from the key so "del Riego J" and "J. Riego" meet; organisations
-    have no person key (see `org_key`).
-    """
-    if author.is_organization:
-        return None
-    family, given = author.family, author.given
-    if family is None and given is None:
-        parsed = parse_author(author.name)
-        if parsed.is_organization:
-            return None
-        family, given = parsed.family, parsed.given
-    if not family:
-        return None
-    words = [w for w in _slug_words(family) if w not in PARTICLES] or _slug_words(family)
-    if not words:
-        return None
-    initial = ""
-    if given:
-        g = _slug_words(given)
-        initial = g[0][0] if g else ""
-    return "-".join(words) + (f"-{initial}" if initial else "")
-
-
 def org_key(name: str) -> str:
-    """Slug of an organisation's name: "Dataset Group" -> "dataset-group"."""
-    return "-".join(_slug_words(name))
+    """Slug of an organisation's name: "Dataset Group" -> "dataset-group"; a name with no
+    ASCII letter or digit (北京大学) -> "h-" + 16 hex of its SHA-1."""
+    slug = "-".join(_slug_words(name))
+    if slug:
+        return slug
+    return "h-" + hashlib.sha1(name.strip().encode("utf-8")).hexdigest()[:16]

@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.errors import RecordError
+from kg.errors import RecordError, SkippedFile
 from kg.merge import abstract_key, merge_records, title_key
+from kg.people import People
 from kg.records import Mention, PaperRecord
 from kg.sources import iter_records
 
@@ -92,6 +93,7 @@ class ReadSummary:
     records: int = 0
     papers: int = 0
     skipped: list[RecordError] = field(default_factory=list)
+    skipped_files: list[SkippedFile] = field(default_factory=list)
 
     @property
     def duplicates_merged(self) -> int:
@@ -107,7 +109,9 @@ def iter_papers(
     identities = _Identities()
     # The key that will decide each record's paper, kept so counting needs no third pass.
     deciding: list[bytes] = []
+    people = People()  # full-name authors, to resolve initials-only ones (kg.people)
     for record in iter_records(paths):
+        people.observe(record)
         keys = _record_keys(record)
         identities.add(keys, record.arxiv)
         if keys:
@@ -121,13 +125,17 @@ def iter_papers(
     del deciding, expected, identities
 
     def skipped(error: RecordError) -> None:
-        summary.skipped.append(error)
+        if isinstance(error, SkippedFile):
+            summary.skipped_files.append(error)
+        else:
+            summary.skipped.append(error)
         if on_skip:
             on_skip(error)
 
     pending: dict[bytes, list[PaperRecord]] = {}
     for record in iter_records(paths, on_skip=skipped):
         summary.records += 1
+        people.assign(record)
         keys = _record_keys(record)
         if not keys:
             skipped(RecordError(record.sources[0].file, record.sources[0].line,

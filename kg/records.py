@@ -18,6 +18,7 @@ class Author:
     is_organization: bool = False
     affiliation: str | None = None  # the first one the source gives
     affiliations: list[str] = field(default_factory=list)  # all of them, in source order
+    person: str | None = None  # person key resolved against other people (kg.people)
 
 
 @dataclass(frozen=True)

@@ -31,15 +31,16 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
     empty_dir = tmp / "nothing-here"
     empty_dir.mkdir()
     (tmp / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    # A whole file in Latin-1 is refused by name (one stray byte costs only its record).
     (tmp / "latin1.txt").write_bytes(
-        b"Sort by:\nPage 1 of 2 results\n\nA title\n\nDoe J\n\n" + b"caf\xe9 au lait\n")
+        b"Sort by:\nPage 1 of 2 results\n\nA title\n\nDoe J\n\n" + b"caf\xe9 au lait\n" * 12)
     (tmp / "empty.txt").write_text("")
     (tmp / "recipe.txt").write_text("Pancakes\n\nMix flour, eggs and milk.\nFry on both sides.\n")
     return {
         "missing": (tmp / "does-not-exist.txt", "does-not-exist.txt"),
         "empty directory": (empty_dir, "nothing-here"),
         "binary": (tmp / "binary.txt", "binary.txt"),
-        "invalid utf-8": (tmp / "latin1.txt", "latin1.txt:8"),
+        "invalid utf-8": (tmp / "latin1.txt", "latin1.txt: not UTF-8 text"),
         "empty file": (tmp / "empty.txt", "empty.txt"),
         "unknown format": (tmp / "recipe.txt", "recipe.txt"),
     }

@@ -13,6 +13,7 @@ from kg.records import PaperRecord, SourceRef
 from kg.sources.text import ARXIV_ID, arxiv_url, clean_html, is_chrome, parse_date, squash
 
 NAME = "arxiv-listing"
+ENDS_WITH_PROSE = True
 
 _ID_LINE_RE = re.compile(rf"^arXiv:\s*({ARXIV_ID})(?:v\d+)?\b\s*(?:\[([^\]]+)\])?", re.I)
 _CREATED_RE = re.compile(
@@ -27,6 +28,12 @@ _COMMENT_RE = re.compile(
 _MAX_PENDING = 1_000_000  # characters: a record is never this long, a non-listing may be
 
 
+def cut_short(record: PaperRecord) -> bool:
+    """At the end of a file without a final newline: a record whose `Created:` line is
+    missing or cut ("2024-01-") was truncated."""
+    return record.date is None or len(record.date) < 10
+
+
 def sniff(head: list[str]) -> bool:
     """An `arXiv:ID` line followed, a line or two later, by a `Created:` line."""
     for i, line in enumerate(head):
@@ -37,10 +44,13 @@ def sniff(head: list[str]) -> bool:
     return False
 
 
-def _split_abstract(paras: list[tuple[int, list[str]]]) -> tuple[int, str, list[str]]:
-    """(first line, abstract, comments) from the paragraphs of one record."""
+def _split_abstract(paras: list[tuple[int, list[str]]]) -> tuple[int, str, list[str]] | None:
+    """(first line, abstract, comments) from the paragraphs of one record; None when they
+    are page furniture only ("Show", "1", "More")."""
     paras = [(n, [x for x in lines if not is_chrome(x)]) for n, lines in paras]
     paras = [(n, lines) for n, lines in paras if lines]
+    if not paras:
+        return None
     sizes = [sum(len(x) for x in lines) for _, lines in paras]
     idx = next((i for i, s in enumerate(sizes) if s >= 200), sizes.index(max(sizes)))
     start, lines = paras[idx]
@@ -57,6 +67,7 @@ def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | 
     size = 0
     record: PaperRecord | None = None
     prev_blank = True
+    orphan = False  # the last line was an arXiv id reported without its abstract
 
     def finish() -> PaperRecord | None:
         nonlocal record
@@ -70,6 +81,7 @@ def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | 
             continue
         id_match = _ID_LINE_RE.match(text)
         created = _CREATED_RE.match(text)
+        orphan, was_orphan = False, orphan
         if record is not None and created:
             record.date = parse_date(created[1])
             yield finish()  # type: ignore[misc]
@@ -78,10 +90,12 @@ def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | 
         if record is not None:
             yield finish()  # type: ignore[misc]
         if id_match:
-            if not paras:
+            split = _split_abstract(paras) if paras else None
+            if split is None:
                 yield RecordError(path, number, "arXiv id without an abstract before it")
+                orphan = True  # its Created: line is part of this one warning
             else:
-                start, abstract, comments = _split_abstract(paras)
+                start, abstract, comments = split
                 record = PaperRecord(
                     abstract=abstract or None,
                     arxiv=id_match[1],
@@ -90,6 +104,8 @@ def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | 
                     comment="; ".join(comments) or None,
                     sources=[SourceRef(path, start, NAME)],
                 )
+            paras, size = [], 0
+        elif created and was_orphan:
             paras, size = [], 0
         elif created:
             yield RecordError(path, number, "'Created:' line without an arXiv id before it")

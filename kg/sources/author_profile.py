@@ -18,6 +18,7 @@ from kg.names import split_authors
 from kg.records import PaperRecord, SourceRef
 from kg.sources.text import MONTH_RE, clean_html, is_chrome, make_date, squash
 
+ENDS_WITH_PROSE = True
 NAME = "author-profile"
 
 _HEADER_RE = re.compile(

@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterable, Iterator
 
 from kg.errors import RecordError
-from kg.names import split_authors
-from kg.records import PaperRecord, SourceRef
-from kg.sources.text import arxiv_from_url, clean_html, parse_date, squash, urls_in
+from kg.records import PaperRecord
+from kg.sources.tables import header_columns, row_record
+from kg.sources.text import squash
 
 NAME = "github-daily-arxiv"
 
@@ -29,14 +29,6 @@ _OPEN_RE = re.compile(r"<details\b", re.I)
 _CLOSE_RE = re.compile(r"</details\s*>", re.I)
 # What matters when splitting a row: escaped pipes (skipped), pipes, and <details> nesting.
 _CELL_TOKEN_RE = re.compile(r"\\\||\||<details\b|</details\s*>", re.I)
-
-
-def _column_name(cell: str) -> str:
-    word = re.sub(r"[^a-z]", "", cell.lower())
-    for key in ("title", "date", "abstract", "comment", "code", "author", "pdf"):
-        if key in word:
-            return key
-    return word
 
 
 def split_cells(row: str) -> list[str]:
@@ -63,55 +55,35 @@ def split_cells(row: str) -> list[str]:
 
 
 def sniff(head: list[str]) -> bool:
-    """A markdown table whose rows carry a bold link to arXiv and a <details> abstract."""
+    """A markdown table whose rows carry a bold link to arXiv, or a header naming Title and
+    Abstract columns (and no Authors column: that is cv-arxiv-daily's shape)."""
     rows = [x for x in head if _ROW_RE.match(x)]
     if any(_LINKED_TITLE_RE.search(x) and "arxiv.org/" in x.lower() for x in rows):
         return True
-    return any(
-        "title" in x.lower() and "abstract" in x.lower() and x.count("|") >= 3 for x in rows
-    ) and any(_SEPARATOR_RE.match(x) for x in rows)
-
-
-def _parse_row(cells: list[str], columns: list[str], path: str, number: int) -> PaperRecord:
-    by_name: dict[str, str] = {}
-    for name, cell in zip(columns, cells, strict=False):
-        by_name.setdefault(name, cell)
-    title_cell = by_name.get("title", "")
-    m = _LINKED_TITLE_RE.search(title_cell) or _PLAIN_LINK_RE.search(title_cell)
-    if m:
-        title, url = m["title"], m["url"]
-    else:
-        title, url = title_cell.strip("* "), None
-    record = PaperRecord(title=clean_html(title) or None, sources=[SourceRef(path, number, NAME)])
-    if url:
-        record.url = url
-        record.arxiv = arxiv_from_url(url)
-    record.date = parse_date(by_name.get("date", ""))
-    abstract = clean_html(by_name.get("abstract", ""))
-    record.abstract = abstract or None
-    comment = clean_html(by_name.get("comment", ""))
-    if comment and comment.lower() not in {"none", "null", "n/a", "-"}:
-        record.comment = comment
-    record.code = urls_in(by_name.get("code", ""))
-    if "author" in by_name:
-        authors, complete = split_authors(clean_html(by_name["author"]))
-        record.authors, record.authors_complete = authors, complete
-    return record
+    headers = [header_columns(split_cells(x)) for x in rows]
+    return any(h and "abstract" in h for h in headers) and any(_SEPARATOR_RE.match(x) for x in rows)
 
 
 def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | RecordError]:
-    columns = list(_DEFAULT_COLUMNS)
+    return read_rows(lines, path, NAME, _DEFAULT_COLUMNS)
+
+
+def read_rows(
+    lines: Iterable[tuple[int, str]], path: str, fmt: str, default_columns: list[str]
+) -> Iterator[PaperRecord | RecordError]:
+    """Records from the rows of every Markdown table in `lines`; each header row sets the
+    columns of the rows under it."""
+    columns = list(default_columns)
     for number, raw in lines:
         if not _ROW_RE.match(raw):
             continue  # headings, prose, blank lines: page chrome around the tables
         if _SEPARATOR_RE.match(raw):
             continue
         cells = split_cells(raw)
-        if not _LINKED_TITLE_RE.search(cells[0]) and not _PLAIN_LINK_RE.search(cells[0]):
-            names = [_column_name(c) for c in cells]
-            if "title" in names:
-                columns = names  # a header row: remember this table's column order
-                continue
+        names = header_columns(cells)
+        if names is not None:
+            columns = names  # a header row: remember this table's column order
+            continue
         if not raw.rstrip().endswith("|") or len(cells) < len(columns):
             reason = f"truncated table row ({len(cells)} of {len(columns)} cells)"
             yield RecordError(path, number, reason)
@@ -119,7 +91,7 @@ def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | 
         if _OPEN_RE.search(raw) and len(_OPEN_RE.findall(raw)) != len(_CLOSE_RE.findall(raw)):
             yield RecordError(path, number, "table row with an unclosed <details> block")
             continue
-        record = _parse_row(cells, columns, path, number)
+        record = row_record(cells, columns, path, number, fmt)
         if not record.title:
             yield RecordError(path, number, "table row without a title")
             continue

@@ -13,12 +13,16 @@ from collections.abc import Iterable, Iterator
 from kg.errors import RecordError
 from kg.records import PaperRecord, SourceRef
 from kg.sources.stream import paragraphs
-from kg.sources.text import MONTH_RE, clean_html, is_chrome, squash
+from kg.sources.text import MONTH_RE, clean_html, is_chrome, parse_date, squash
 
 NAME = "hf-papers"
+ENDS_WITH_PROSE = True
 
+# Whole lines of Hugging Face page furniture (never words inside other text).
 _MARKERS_RE = re.compile(
-    r"get trending papers|research community|huggingface\.co|hugging face|daily papers", re.I
+    r"^(?:get trending papers in your email inbox!?|daily papers|by\s*\S+ and the research "
+    r"community|.*huggingface\.co/papers.*)$",
+    re.I,
 )
 _DATE_ONLY_RE = re.compile(rf"^{MONTH_RE}\.?\s+\d{{1,2}}(?:,?\s+\d{{4}})?$", re.I)
 _MAX_TITLE = 400
@@ -43,7 +47,7 @@ def _is_abstract(text: str, title: str | None) -> bool:
 
 def sniff(head: list[str]) -> bool:
     """Hugging Face page furniture, or (failing that) a run of title / long-abstract pairs."""
-    if any(_MARKERS_RE.search(line) for line in head[:40]):
+    if sum(1 for line in head[:40] if _MARKERS_RE.match(line.strip())) >= 2:
         return True
     blocks = [" ".join(b) for _, b in paragraphs(enumerate(head, 1))]
     blocks = [b for b in blocks if not _is_chrome(b)]
@@ -54,27 +58,87 @@ def sniff(head: list[str]) -> bool:
     return pairs >= 3 and pairs * 2 >= len(blocks) - 2
 
 
+_FOOTER_RE = re.compile(
+    rf"^[•·\s]*(?:(?P<count>\d[\d,]*)\s+authors?)?[•·\s]*"
+    rf"(?P<date>{MONTH_RE}\.?\s+\d{{1,2}},?\s+\d{{4}})?[•·\s]*$",
+    re.I,
+)
+_HF_CHROME_RE = re.compile(
+    r"^(?:daily papers|trending papers|papers|collections?|upvote\s*\d*|submitted by\b.*|"
+    r"view paper|add to collection)$",
+    re.I,
+)
+
+
+def _footer(text: str) -> re.Match[str] | None:
+    """The "• 11 authors · Apr 13, 2023" line (or its pieces) under a paper."""
+    m = _FOOTER_RE.match(text)
+    return m if m and (m["count"] or m["date"] or text.strip() in {"•", "·"}) else None
+
+
+def _continues(previous: str, text: str) -> bool:
+    """A wrapped abstract line: it starts lower-case, or the previous line broke off at a
+    comma or hyphen. (A capitalised line after an abstract is the next paper's title.)"""
+    return text[:1].islower() or previous.rstrip().endswith((",", "-", ";", ":"))
+
+
 def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | RecordError]:
-    title: str | None = None
-    title_line = 0
-    for number, block in paragraphs(lines):
-        text = squash(" ".join(block))
-        if title is None and _is_chrome(text):
+    """Lines, with or without blank lines between title and abstract (a browser copy may
+    drop them): a short title line, then the abstract's line(s), then an optional footer
+    giving the author count and the date."""
+    title: tuple[int, str] | None = None
+    displaced: tuple[int, str] | None = None  # a title followed by another title
+    done: PaperRecord | None = None  # the last paper, open to its footer and more abstract
+    last = ""  # last abstract line of `done`, while it may still continue
+    for number, raw in lines:
+        text = squash(raw)
+        if not text:
+            last = ""
             continue
-        if title is not None and _is_abstract(text, title):
-            yield PaperRecord(
-                title=clean_html(title),
+        if displaced is not None and not (len(text) <= _MAX_TITLE and title is not None
+                                          and not _is_abstract(text, title[1])):
+            yield RecordError(path, displaced[0], "title without an abstract")
+            displaced = None
+        if footer := _footer(text):
+            if done is not None and title is None:
+                if footer["count"]:
+                    done.authors_complete = False  # a count, no names
+                if footer["date"]:
+                    done.date = parse_date(footer["date"])
+            last = ""
+            continue
+        if title is None and (_is_chrome(text) or _HF_CHROME_RE.match(text)):
+            continue
+        if done is not None and last and title is None and _continues(last, text):
+            done.abstract = clean_html(f"{done.abstract} {text}")
+            last = text
+            continue
+        if title is not None and _is_abstract(text, title[1]):
+            if done is not None:
+                yield done
+            done = PaperRecord(
+                title=clean_html(title[1]),
                 abstract=clean_html(text),
-                sources=[SourceRef(path, title_line, NAME)],
+                authors_complete=False,  # the page lists no authors
+                sources=[SourceRef(path, title[0], NAME)],
             )
-            title = None
-        elif _is_chrome(text):
+            title, last = None, text
+        elif _is_chrome(text) or _HF_CHROME_RE.match(text):
             continue
-        elif _is_title(block):
-            if title is not None:
-                yield RecordError(path, title_line, "title without an abstract")
-            title, title_line = text, number
+        elif len(text) <= _MAX_TITLE:
+            if displaced is not None:
+                yield RecordError(path, displaced[0], "title without an abstract")
+            # Reported when the next line comes: at the end of a cut file this "title" and
+            # the short line after it are one paper cut off, reported once.
+            displaced = title
+            title, last = (number, text), ""
         else:
             yield RecordError(path, number, "abstract without a title")
-    if title is not None:
-        yield RecordError(path, title_line, "truncated record: title without an abstract")
+            last = ""
+    if done is not None:
+        yield done
+    if displaced is not None and title is not None:
+        yield RecordError(path, displaced[0],
+                          "truncated record: title and the start of its abstract, cut off")
+    elif title is not None:
+        yield RecordError(path, title[0], "truncated record: title without an abstract")

@@ -64,27 +64,29 @@ def test_binary_file(write_listing):
     assert str(info.value).startswith(f"{path}: binary file")
 
 
-def test_invalid_utf8_in_head_names_line(write_listing, arxiv_text):
+def test_invalid_utf8_costs_only_its_record(write_listing, arxiv_text):
+    # issue 12: one bad byte used to reject the whole file (and a folder's whole build).
     data = arxiv_text.encode().replace(b"Second made-up", b"Second \xff made-up")
     path = write_listing("latin.txt", data)
-    lines = arxiv_text.splitlines()
-    line = next(i for i, x in enumerate(lines, 1) if x.startswith("Second"))
-    with pytest.raises(InputError) as info:
-        list(iter_records([path]))
-    assert str(info.value) == f"{path}:{line}: invalid UTF-8"
-    assert info.value.line == line
+    line = next(i for i, x in enumerate(arxiv_text.splitlines(), 1) if x.startswith("Second"))
+    skipped: list[RecordError] = []
+    records = list(iter_records([path], on_skip=skipped.append))
+    assert [r.arxiv for r in records] == ["2401.00001"]
+    assert [(e.path, e.line) for e in skipped] == [(str(path), line)]
+    assert "invalid UTF-8" in skipped[0].reason
 
 
-def test_invalid_utf8_after_head_names_line(write_listing, arxiv_text):
-    # Past the sniffed head the error surfaces while streaming, still with its line.
+def test_invalid_utf8_after_head_costs_only_its_record(write_listing, arxiv_text):
     block = arxiv_text
     n_blocks = 70_000 // len(block) + 1
-    data = (block * n_blocks).encode() + b"bad \xc3\x28 byte\n"
+    bad = "A third abstract with one bad \xc3\x28 byte in it, long enough to be prose. " * 4
+    data = (block * n_blocks).encode() + bad.encode("latin-1") + b"\narXiv:2401.00003\n"
     path = write_listing("long.txt", data)
     bad_line = block.count("\n") * n_blocks + 1
-    with pytest.raises(InputError) as info:
-        list(iter_records([path]))
-    assert str(info.value) == f"{path}:{bad_line}: invalid UTF-8"
+    skipped: list[RecordError] = []
+    records = list(iter_records([path], on_skip=skipped.append))
+    assert len(records) == 2 * n_blocks
+    assert [(e.line, "invalid UTF-8" in e.reason) for e in skipped] == [(bad_line, True)]
 
 
 def test_directory_with_nothing_readable(tmp_path, write_listing, arxiv_text):
