@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from kg.text import fold_ascii
 
 KINDS = {"model": "models", "dataset": "datasets", "modality": "modalities"}
 # trailing words that do not change what a name denotes ("the FeTS challenge" = "FeTS")
@@ -46,7 +47,7 @@ _MODALITY_FORMS = {
 
 def _fold(text: str | None) -> str:
     """ASCII, lower case, runs of other characters as one space."""
-    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower()
+    text = fold_ascii(text or "").lower()
     return " ".join(re.findall(r"[a-z0-9]+", text.replace("\\&", "&")))
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from dataclasses import replace
 
 from kg.names import person_key
 from kg.records import Author, PaperRecord, SourceRef
+from kg.text import fold_ascii
 
 # Every ASCII character that is not a lower-case letter or digit, for str.translate: several
 # times faster than a regex substitution, and keys are computed for every record.
@@ -16,9 +16,7 @@ _DROP = {i: None for i in range(128) if not (chr(i).isdigit() or "a" <= chr(i) <
 
 def title_key(title: str) -> str:
     """Normalised title for matching: NFKD ASCII fold, lower case, alphanumerics only."""
-    if not title.isascii():
-        title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
-    return title.lower().translate(_DROP)
+    return fold_ascii(title).lower().translate(_DROP)
 
 
 def abstract_key(abstract: str | None) -> str | None:

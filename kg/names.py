@@ -8,9 +8,9 @@ group authors ("Dataset Contributor Group"), and a trailing "et al.".
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from kg.records import Author
+from kg.text import fold_ascii
 
 # Lower-case words that start a compound family name ("Javier del Riego").
 PARTICLES = frozenset(
@@ -30,13 +30,6 @@ ORG_WORDS = frozenset(
 _INITIALS_RE = re.compile(r"^(?:[A-Z]\.?(?:\s*-\s*)?\s*){1,4}$")
 _DOTTED_INITIALS_RE = re.compile(r"^(?:[A-Z][a-z]?\.(?:\s*-\s*)?\s*){1,4}$")
 _ET_AL_RE = re.compile(r"(?:,?\s*(?:et\.?\s+al\.?|and\s+others|…|\.\.\.))\s*$", re.IGNORECASE)
-
-
-def fold_ascii(text: str) -> str:
-    """Accents folded to ASCII (NFKD), other non-ASCII dropped."""
-    text = text.replace("ß", "ss").replace("ø", "o").replace("Ø", "O").replace("ł", "l")
-    text = text.replace("Ł", "L").replace("đ", "d").replace("æ", "ae")
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
 def is_initials(token: str) -> bool:
