@@ -11,7 +11,8 @@ import pyoxigraph as ox
 
 from kg import DEFAULT_BASE
 from kg.errors import StoreError
-from kg.graph import GraphMapper, paper_path
+from kg.graph import GraphMapper
+from kg.identity import paper_path
 from kg.ontology import KG, SCHEMA, data_path, vocab_paths
 from kg.pipeline import ReadSummary, SkipHandler, batched, get_extractor, iter_papers
 from kg.records import PaperRecord

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from kg import DEFAULT_BASE
-from kg.graph import paper_path
+from kg.identity import paper_path
 from kg.pipeline import ReadSummary, SkipHandler, batched, extract_batch, iter_papers
 from kg.records import Mention, PaperRecord
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from kg import DEFAULT_BASE, __version__
-from kg.merge import abstract_key, title_key
+from kg.identity import abstract_key, paper_path, title_key
 from kg.names import org_key, person_key
 from kg.ontology import BIBO, KG, MLS, OA, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from kg.records import Author, Mention, PaperRecord
@@ -84,18 +84,6 @@ def _typed(text: str, datatype: str) -> str:
 
 def _hash(text: str, length: int) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:length]
-
-
-def paper_path(record: PaperRecord) -> str:
-    """Base-free path of a paper: arXiv id, else DOI, else PMID, else a title (or abstract) hash."""
-    if record.arxiv:
-        return f"paper/arxiv/{quote(record.arxiv, safe='.')}"
-    if record.doi:
-        return f"paper/doi/{quote(record.doi.lower(), safe='./()-_')}"
-    if record.pmid:
-        return f"paper/pmid/{quote(record.pmid, safe='')}"
-    key = title_key(record.title or "") or "abstract:" + title_key((record.abstract or "")[:300])
-    return f"paper/title/{_hash(key, 16)}"
 
 
 def run_path(config_hash: str) -> str:

@@ -10,7 +10,6 @@ by the batch size and the number of papers split across files, never by the corp
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -18,71 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import RecordError
-from kg.merge import abstract_key, merge_records, title_key
+from kg.identity import Identities, record_keys
+from kg.merge import merge_records
 from kg.records import Mention, PaperRecord
 from kg.sources import iter_records
 
 SkipHandler = Callable[[RecordError], None]
-
-
-def _digest(kind: str, value: str) -> bytes:
-    # 12 bytes keep the first-pass index small while collisions stay out of reach.
-    return hashlib.blake2b(f"{kind}\x00{value}".encode(), digest_size=12).digest()
-
-
-def _record_keys(record: PaperRecord) -> list[bytes]:
-    keys = []
-    if record.arxiv:
-        keys.append(_digest("arxiv", record.arxiv))
-    if record.doi:
-        keys.append(_digest("doi", record.doi.lower()))
-    if record.pmid:
-        keys.append(_digest("pmid", record.pmid))
-    if record.title and (tk := title_key(record.title)):
-        keys.append(_digest("title", tk))
-    if akey := abstract_key(record.abstract):
-        keys.append(_digest("abstract", akey))
-    return keys
-
-
-class _Identities:
-    """Union-find over identity keys; two different arXiv ids never end up as one paper."""
-
-    def __init__(self) -> None:
-        self.parent: dict[bytes, bytes] = {}
-        self.arxiv: dict[bytes, str] = {}  # root -> arXiv id of the component
-
-    def find(self, key: bytes) -> bytes:
-        parent = self.parent.setdefault(key, key)
-        while parent != key:
-            grand = self.parent[parent]
-            self.parent[key] = grand
-            key, parent = parent, grand
-        return key
-
-    def add(self, keys: list[bytes], arxiv: str | None) -> None:
-        if not keys:
-            return
-        root = self.find(keys[0])
-        if arxiv:
-            if self.arxiv.setdefault(root, arxiv) != arxiv:
-                return  # conflicting ids: keep the record's own keys apart
-        for key in keys[1:]:
-            other = self.find(key)
-            if other == root:
-                continue
-            a, b = self.arxiv.get(root), self.arxiv.get(other)
-            if a and b and a != b:
-                continue
-            self.parent[other] = root
-            if b and not a:
-                self.arxiv[root] = b
-
-    def paper_of(self, record: PaperRecord) -> bytes | None:
-        # The first key decides (the arXiv id when there is one), so a conflicting title
-        # cannot pull a record away from its id.
-        keys = _record_keys(record)
-        return self.find(keys[0]) if keys else None
 
 
 @dataclass
@@ -104,11 +44,11 @@ def iter_papers(
 ) -> Iterator[PaperRecord]:
     """Yield one merged record per distinct paper in `paths` (two streaming passes)."""
     summary = summary if summary is not None else ReadSummary()
-    identities = _Identities()
+    identities = Identities()
     # The key that will decide each record's paper, kept so counting needs no third pass.
     deciding: list[bytes] = []
     for record in iter_records(paths):
-        keys = _record_keys(record)
+        keys = record_keys(record)
         identities.add(keys, record.arxiv)
         if keys:
             deciding.append(keys[0])
@@ -128,13 +68,14 @@ def iter_papers(
     pending: dict[bytes, list[PaperRecord]] = {}
     for record in iter_records(paths, on_skip=skipped):
         summary.records += 1
-        keys = _record_keys(record)
+        keys = record_keys(record)
         if not keys:
             skipped(RecordError(record.sources[0].file, record.sources[0].line,
                                 "record has no id, title or abstract"))
             summary.records -= 1
             continue
-        root = root_of.get(keys[0])  # the first key decides, as in _Identities.paper_of
+        # The first key decides: a conflicting title cannot pull a record away from its id.
+        root = root_of.get(keys[0])
         if root is None:
             summary.papers += 1
             yield record

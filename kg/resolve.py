@@ -14,18 +14,10 @@ from dataclasses import replace
 
 import pyoxigraph as ox
 
-from kg.graph import paper_path
-from kg.merge import abstract_key, title_key
+from kg.identity import paper_path, text_keys
 from kg.records import PaperRecord
 
 _KG = "https://w3id.org/medimg-kg/ontology#"
-
-
-def _keys(record: PaperRecord) -> list[str]:
-    keys = [title_key(record.title)] if record.title else []
-    if akey := abstract_key(record.abstract):
-        keys.append(akey)
-    return [k for k in keys if k]
 
 
 def adopt_stored_identities(
@@ -33,7 +25,7 @@ def adopt_stored_identities(
 ) -> list[PaperRecord]:
     """Return the batch with ids adopted from matching stored papers (renaming those that
     were minted from a title when the batch brings their arXiv id)."""
-    wanted = {key for record in batch for key in _keys(record)}
+    wanted = {key for record in batch for key in text_keys(record)}
     if not wanted:
         return list(batch)
     values = " ".join(str(ox.Literal(key)) for key in sorted(wanted))
@@ -50,7 +42,7 @@ def adopt_stored_identities(
         return list(batch)
     adopted = []
     for record in batch:
-        matches = [m for key in _keys(record) for m in stored.get(key, ())]
+        matches = [m for key in text_keys(record) for m in stored.get(key, ())]
         if not record.arxiv:
             ids = sorted({arxiv for _, arxiv in matches if arxiv})
             if len(ids) == 1:  # ambiguous matches are left alone rather than guessed

@@ -6,7 +6,8 @@ import pyoxigraph as ox
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kg.graph import GraphMapper, paper_path
+from kg.graph import GraphMapper
+from kg.identity import paper_path
 from kg.records import Author, Mention, PaperRecord, SourceRef
 
 BASE = "https://example.org/kg/"
@@ -36,17 +37,6 @@ def _store(quads) -> ox.Store:
     store = ox.Store()
     store.extend(quads)
     return store
-
-
-def test_paper_identity_prefers_arxiv_then_doi_then_pmid_then_title():
-    assert paper_path(_record()) == "paper/arxiv/2601.00011"
-    assert paper_path(_record(arxiv=None, doi="10.1000/ABC")) == "paper/doi/10.1000/abc"
-    assert paper_path(_record(arxiv=None, pmid="123")) == "paper/pmid/123"
-    by_title = paper_path(_record(arxiv=None))
-    assert by_title.startswith("paper/title/")
-    # Case and punctuation of the title do not change the identity.
-    same = _record(arxiv=None, title="test-time adaptation for tumour segmentation.")
-    assert paper_path(same) == by_title
 
 
 def test_same_input_gives_identical_quads():

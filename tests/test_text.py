@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kg.evaluate import name_key
-from kg.merge import title_key
-from kg.names import person_key, parse_author
+from kg.identity import title_key
+from kg.names import parse_author, person_key
 from kg.text import fold_ascii
 
 
