@@ -86,6 +86,8 @@ def build(paths: tuple[str, ...], store_path: str, base: str, batch_size: int,
     from kg.build import build as run_build
     from kg.engines import engine_for
 
+    if engine_name == "dask" and not scheduler:
+        raise click.UsageError("--engine dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
     engine = engine_for(engine_name, workers=workers, scheduler=scheduler)
     with tqdm(desc="papers", unit=" papers", file=sys.stderr,
               disable=not sys.stderr.isatty()) as bar:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from kg import DEFAULT_BASE
 from kg.identity import paper_path
-from kg.pipeline import ReadSummary, SkipHandler, batched, extract_batch, iter_papers
+from kg.reading import ReadSummary, SkipHandler, batched, iter_papers
 from kg.records import Mention, PaperRecord
+from kg.work import extract_batch
 
 BATCH_SIZE = 256
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -19,6 +20,75 @@ from kg.identity import abstract_key, paper_path, title_key
 from kg.names import org_key, person_key
 from kg.ontology import BIBO, KG, MLS, OA, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from kg.records import Author, Mention, PaperRecord
+
+# ------------------------------------------------------------------ the tables others read
+
+ENTITY_KINDS: tuple[str, ...] = ("model", "dataset", "modality", "task")
+
+LINKS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("model", "used"): (str(KG.usesModel),),
+    ("model", "proposed"): (str(KG.usesModel), str(KG.proposesModel)),
+    ("dataset", "used"): (str(KG.usesDataset),),
+    ("dataset", "proposed"): (str(KG.usesDataset), str(KG.proposesDataset)),
+    ("modality", "used"): (str(KG.imagingModality),),
+    ("modality", "proposed"): (str(KG.imagingModality),),
+    ("task", "used"): (str(KG.addressesTask),),
+    ("task", "proposed"): (str(KG.addressesTask),),
+}
+"""Paper -> entity properties by (entity kind, mention role): a proposing paper also carries
+the "used" link. The mapping below, the projection, `kg stats` and reconciliation read it."""
+
+LINK_PROPERTIES: dict[str, tuple[str, str]] = {
+    prop: (kind, "used" if prop in LINKS[(kind, "used")] else role)
+    for (kind, role), props in LINKS.items()
+    for prop in props
+}
+"""Each link property IRI -> (entity kind, the role every paper carrying it has): "used" for
+the links every linking paper has, "proposed" for the ones only proposing papers have."""
+
+
+def used_link(kind: str) -> str:
+    """The property every paper linked to an entity of `kind` carries (kg:usesModel ...)."""
+    return LINKS[(kind, "used")][0]
+
+
+SINGLE_VALUED: dict[str, str | None] = {
+    str(SCHEMA.name): "title",
+    str(SCHEMA.abstract): "abstract",
+    str(SCHEMA.datePublished): None,
+}
+"""Paper properties with one value per paper -> the text field mention offsets count in
+(None: no mention points into it). A second build keeps the stored value of these."""
+
+
+def owned_prefix(paper: str) -> str:
+    """Every node minted for a paper (author roles, sources, mentions) has an IRI starting
+    with this, so moving a paper moves them with it."""
+    return paper + "/"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One mention node: the paper it was found in, the entity it names and the text field."""
+
+    node: str
+    paper: str
+    entity: str
+    field: str
+
+
+def evidence_in(quads: Iterable[ox.Quad]) -> list[Evidence]:
+    """The mention nodes these quads describe, read from their properties (not their IRIs)."""
+    parts: dict[str, dict[str, str]] = {}
+    wanted = {str(OA.hasTarget): "paper", str(OA.hasBody): "entity", str(KG.textField): "field"}
+    for quad in quads:
+        part = wanted.get(quad.predicate.value)
+        if part is not None:
+            parts.setdefault(quad.subject.value, {})[part] = quad.object.value
+    return [Evidence(node, **found) for node, found in parts.items() if len(found) == 3]
+
+
+# ------------------------------------------------------------------------------ mapping
 
 
 def _iri(term) -> str:
@@ -54,16 +124,7 @@ T = {
         "generatedBy": PROV.wasGeneratedBy, "associatedWith": PROV.wasAssociatedWith,
     }.items()
 }
-LINK = {
-    ("model", "used"): [_iri(KG.usesModel)],
-    ("model", "proposed"): [_iri(KG.usesModel), _iri(KG.proposesModel)],
-    ("dataset", "used"): [_iri(KG.usesDataset)],
-    ("dataset", "proposed"): [_iri(KG.usesDataset), _iri(KG.proposesDataset)],
-    ("modality", "used"): [_iri(KG.imagingModality)],
-    ("modality", "proposed"): [_iri(KG.imagingModality)],
-    ("task", "used"): [_iri(KG.addressesTask)],
-    ("task", "proposed"): [_iri(KG.addressesTask)],
-}
+_LINK_TERMS = {key: [_iri(prop) for prop in props] for key, props in LINKS.items()}
 ENTITY_CLASS = {"model": T["Model"], "dataset": T["Dataset"]}
 _XSD_DATE = {10: _iri(XSD.date), 7: _iri(XSD.gYearMonth), 4: _iri(XSD.gYear)}
 _INT = _iri(XSD.integer)
@@ -101,6 +162,10 @@ class GraphMapper:
         self.base = base if base.endswith(("/", "#")) else base + "/"
         self.run = f"<{self.base}{run_path(config_hash)}>"
         self.agent = f"<{self.base}agent/medimg-kg/{__version__}>"
+
+    def paper_iri(self, record: PaperRecord) -> str:
+        """The paper's IRI as a plain string (kg.identity decides the path)."""
+        return self.base + paper_path(record)
 
     def iri(self, path: str) -> str:
         """The IRI of a base-free path; characters an IRI cannot hold are percent-encoded."""
@@ -206,7 +271,7 @@ class GraphMapper:
     def _mention_lines(self, paper: str, m: Mention) -> list[str]:
         entity = self.iri(m.entity_key)
         node = f"{paper[:-1]}/mention/{_hash(f'{m.entity_key}|{m.field}|{m.start}|{m.end}', 12)}>"
-        out = [f"{paper} {link} {entity} .\n" for link in LINK[(m.kind, m.role)]]
+        out = [f"{paper} {link} {entity} .\n" for link in _LINK_TERMS[(m.kind, m.role)]]
         if m.kind in ENTITY_CLASS:
             out.append(f"{entity} {A} {ENTITY_CLASS[m.kind]} .\n")
             out.append(f"{entity} {T['label']} {_lit(m.name)} .\n")

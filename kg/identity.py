@@ -3,7 +3,7 @@
 A paper is its arXiv id, else its DOI, else its PMID, else a hash of its normalised title
 (or abstract opening). Records of one paper meet on any shared key: an id, the title key or
 the abstract key; two different arXiv ids never become one paper. Change identity here: the
-reading pipeline (kg.pipeline), the graph mapping (kg.graph), the store's reconciliation
+reading stage (kg.reading), the graph mapping (kg.graph), the store's reconciliation
 with earlier builds (kg.reconcile) and scoring (kg.evaluate) all take their keys from this
 module.
 """

@@ -27,7 +27,7 @@ def open_store(path: str | Path = DEFAULT_STORE, *, read_only: bool = False) -> 
         try:
             return ox.Store.read_only(str(path))
         except OSError as exc:
-            raise StoreError(f"cannot open store {path}: {_first_line(exc)}") from None
+            raise StoreError(f"cannot open store {path}: {first_line(exc)}") from None
     if path.exists() and not path.is_dir():
         raise StoreError(f"{path} exists and is not a directory")
     if path.is_dir() and any(path.iterdir()) and not (path / _MARKER).exists():
@@ -35,7 +35,7 @@ def open_store(path: str | Path = DEFAULT_STORE, *, read_only: bool = False) -> 
     try:
         store = ox.Store(str(path))
     except OSError as exc:
-        raise StoreError(f"cannot open store {path}: {_first_line(exc)}") from None
+        raise StoreError(f"cannot open store {path}: {first_line(exc)}") from None
     (path / _MARKER).touch()
     return store
 
@@ -45,7 +45,7 @@ def add_batch(store: ox.Store, quads: Iterable[ox.Quad]) -> None:
     try:
         store.extend(quads)
     except OSError as exc:
-        raise StoreError(f"writing to the store failed: {_first_line(exc)}") from None
+        raise StoreError(f"writing to the store failed: {first_line(exc)}") from None
 
 
 def triple_count(store: ox.Store) -> int:
@@ -54,6 +54,7 @@ def triple_count(store: ox.Store) -> int:
     return len(store)
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message (RocksDB's carry several)."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else exc.__class__.__name__

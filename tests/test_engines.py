@@ -18,7 +18,8 @@ import pyoxigraph as ox
 import pytest
 
 from kg.build import build
-from kg.engines import ShardWriter, dask_engine, process_engine, shard_name
+from kg.engines import dask_engine, process_engine
+from kg.shards import ShardWriter, shard_name
 from kg.stats import store_stats
 from kg.store import open_store
 
@@ -126,7 +127,7 @@ def test_cli_shards_only(corpus, reference, tmp_path):
 def test_dask_engine_needs_a_scheduler():
     result = subprocess.run([*KG, "build", "x", "--engine", "dask"], capture_output=True,
                             text=True)
-    assert result.returncode == 1 and "--scheduler" in result.stderr
+    assert result.returncode == 2 and "--scheduler" in result.stderr
 
 
 def test_sigkill_mid_build_then_rerun_equals_uninterrupted(tmp_path):

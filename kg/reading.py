@@ -1,28 +1,30 @@
-"""Build and extract: the stages of DESIGN.md's data flow wired together.
+"""The reading stage: one merged record per distinct paper, streamed from the input files.
 
 Reading runs twice over the input. The first pass only collects identity keys (arXiv id,
 DOI, PMID, normalised title, abstract opening) and finds which records describe the same
 paper; it also surfaces every unreadable file before anything is written. The second pass
 streams records again, holds back only papers whose other parts have not arrived yet,
-merges them, extracts entities batch by batch and hands each batch on. Memory is bounded
-by the batch size and the number of papers split across files, never by the corpus.
+merges them and hands them on in batches (kg.work extracts and maps each batch). Memory is
+bounded by the batch size and the number of papers split across files, never by the corpus.
+Identity itself (keys, which records meet) is kg.identity's.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from kg.errors import RecordError
 from kg.identity import Identities, record_keys
 from kg.merge import merge_records
-from kg.records import Mention, PaperRecord
+from kg.records import PaperRecord
 from kg.sources import iter_records
 
 SkipHandler = Callable[[RecordError], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -91,8 +93,9 @@ def iter_papers(
         yield merge_records(parts)
 
 
-def batched(items: Iterable, size: int) -> Iterator[list]:
-    batch: list = []
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of `size` items (the last one shorter)."""
+    batch: list[T] = []
     for item in items:
         batch.append(item)
         if len(batch) >= size:
@@ -100,24 +103,3 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
             batch = []
     if batch:
         yield batch
-
-
-_EXTRACTOR = None
-# A Dask worker runs tasks on several threads: the first batches must not each load one.
-_EXTRACTOR_LOCK = threading.Lock()
-
-
-def get_extractor():
-    """One extractor per process: loading the vocabulary is the expensive part."""
-    global _EXTRACTOR
-    if _EXTRACTOR is None:
-        with _EXTRACTOR_LOCK:
-            if _EXTRACTOR is None:
-                from kg.extractors import Extractor
-
-                _EXTRACTOR = Extractor()
-    return _EXTRACTOR
-
-
-def extract_batch(records: Sequence[PaperRecord]) -> list[list[Mention]]:
-    return get_extractor().extract(records)
