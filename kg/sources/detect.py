@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Protocol
 
-from kg.errors import InputError, RecordError
-from kg.records import PaperRecord
-from kg.sources import (
-    arxiv_listing,
-    author_profile,
-    github_table,
-    hf_papers,
-    radai_slice,
-)
+# The reader modules themselves, not names from the kg.sources package: the package imports
+# this module, and reading its namespace from here would make an import cycle.
+import kg.sources.arxiv_listing as arxiv_listing
+import kg.sources.author_profile as author_profile
+import kg.sources.github_table as github_table
+import kg.sources.hf_papers as hf_papers
+import kg.sources.radai_slice as radai_slice
+from kg.errors import InputError
 from kg.sources.stream import read_head
-
-
-class Reader(Protocol):
-    NAME: str
-
-    def sniff(self, head: list[str]) -> bool: ...
-
-    def read(
-        self, lines: Iterable[tuple[int, str]], path: str
-    ) -> Iterator[PaperRecord | RecordError]: ...
-
 
 # Most specific first: the Hugging Face reader also accepts plain title/abstract pairs.
 READERS: tuple[ModuleType, ...] = (
