@@ -19,32 +19,25 @@ import networkx as nx
 import pyoxigraph as ox
 
 from kg import DEFAULT_BASE
-from kg.errors import KGError
+from kg.errors import ProjectionError
+from kg.graph import LINK_PROPERTIES
+from kg.ontology import SPARQL_PREFIXES
 
 NODE_TYPES: tuple[str, ...] = ("paper", "author", "model", "dataset", "modality", "task")
 
-_KG = "https://w3id.org/medimg-kg/ontology#"
-_PREFIXES = """
-PREFIX kg: <https://w3id.org/medimg-kg/ontology#>
-PREFIX schema: <https://schema.org/>
-PREFIX bibo: <http://purl.org/ontology/bibo/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-"""
+
+def _relation(kind: str, role: str) -> str:
+    # Models and datasets are used or proposed; a paper's modalities and tasks just are.
+    if kind in ("model", "dataset"):
+        return "proposes" if role == "proposed" else "uses"
+    return kind
+
+
 # Paper -> entity properties: the entity type each implies and the edge relation it gives.
 # A proposing paper also carries the "uses" triple; "proposes" wins for the edge.
 _LINKS: dict[str, tuple[str, str]] = {
-    _KG + "usesModel": ("model", "uses"),
-    _KG + "proposesModel": ("model", "proposes"),
-    _KG + "usesDataset": ("dataset", "uses"),
-    _KG + "proposesDataset": ("dataset", "proposes"),
-    _KG + "imagingModality": ("modality", "modality"),
-    _KG + "addressesTask": ("task", "task"),
+    prop: (kind, _relation(kind, role)) for prop, (kind, role) in LINK_PROPERTIES.items()
 }
-
-
-class ProjectionError(KGError):
-    """A selection that cannot be made: unknown type, unknown focus entity, bad limits."""
 
 
 def project(
@@ -192,7 +185,7 @@ _STEP_NAMES = {
 
 
 def _rows(store: ox.Store, query: str) -> Iterable[ox.QuerySolution]:
-    return store.query(_PREFIXES + query)  # type: ignore[return-value]
+    return store.query(SPARQL_PREFIXES + query)  # type: ignore[return-value]
 
 
 def _text(term: Any) -> str | None:

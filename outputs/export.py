@@ -13,7 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import ExportError
-from kg.ontology import PREFIXES
+from kg.ontology import PREFIXES, SPARQL_PREFIXES
 
 RDF_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -64,11 +64,7 @@ def export_rdf(store: ox.Store, fmt: str, path: str | Path, base: str | None = N
     write_atomically(path, write)
 
 
-_PAPERS_CSV = """
-PREFIX schema: <https://schema.org/>
-PREFIX kg: <https://w3id.org/medimg-kg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+_PAPERS_CSV = SPARQL_PREFIXES + """
 SELECT ?paper ?title ?date ?arxiv
   (GROUP_CONCAT(DISTINCT ?model; SEPARATOR="; ") AS ?models)
   (GROUP_CONCAT(DISTINCT ?dataset; SEPARATOR="; ") AS ?datasets)

@@ -9,9 +9,12 @@ of a module's parent packages is left out, as every submodule has it.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import networkx as nx
+
+from kg.ontology import KG, PREFIXES
 
 ROOT = Path(__file__).resolve().parents[1]
 # pyproject.toml's [tool.setuptools.package-dir]: import name -> folder.
@@ -71,3 +74,27 @@ def test_the_reading_side_does_not_reach_downstream():
         if module.startswith(("kg.sources", "kg.extractors")):
             reached = nx.descendants(graph, module)
             assert not [m for m in reached if m.startswith(downstream)], module
+
+
+def _python_files() -> list[Path]:
+    skip = {".venv", "build", "dist", "ontology", "node_modules"}
+    return [path for path in ROOT.rglob("*.py")
+            if not any(part in skip or part.startswith(".") or part.endswith(".egg-info")
+                       for part in path.relative_to(ROOT).parts[:-1])]
+
+
+def test_only_kg_ontology_spells_the_ontology_iri():
+    ontology_iri = str(KG).rstrip("#")  # read from kg.ontology, so this file does not spell it
+    files = _python_files()
+    assert ROOT / "kg" / "graph.py" in files and ROOT / "tests" / "conftest.py" in files
+    spelled = [str(path.relative_to(ROOT)) for path in files
+               if ontology_iri in path.read_text(encoding="utf-8")]
+    assert spelled == []
+
+
+def test_named_queries_declare_the_same_prefixes_as_kg_ontology():
+    # The .rq files keep their PREFIX lines so they run unchanged in any SPARQL client.
+    declared = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w-]*):\s*<([^>]*)>", re.I | re.M)
+    for path in sorted((ROOT / "kg" / "queries").glob("*.rq")):
+        for prefix, iri in declared.findall(path.read_text(encoding="utf-8")):
+            assert PREFIXES.get(prefix) == iri, f"{path.name}: PREFIX {prefix}: <{iri}>"

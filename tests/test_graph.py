@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from kg.graph import GraphMapper
 from kg.identity import paper_path
+from kg.ontology import SPARQL_PREFIXES
 from kg.records import Author, Mention, PaperRecord, SourceRef
 
 BASE = "https://example.org/kg/"
@@ -49,9 +50,7 @@ def test_same_input_gives_identical_quads():
 
 def test_proposed_model_is_linked_with_evidence_and_offsets():
     store = _store(GraphMapper(BASE, "cfg").paper_quads(_record(), [_mention()]))
-    rows = list(store.query("""
-        PREFIX kg: <https://w3id.org/medimg-kg/ontology#>
-        PREFIX oa: <http://www.w3.org/ns/oa#>
+    rows = list(store.query(SPARQL_PREFIXES + """
         SELECT ?model ?sentence ?start ?end ?exact WHERE {
           ?paper kg:proposesModel ?model ; kg:usesModel ?model ;
                  <https://schema.org/abstract> ?text .

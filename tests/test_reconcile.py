@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from kg.cli import cli
 from kg.errors import StoreError
 from kg.graph import GraphMapper, used_link
-from kg.ontology import KG, SCHEMA
+from kg.ontology import PREFIXES, SCHEMA
 from kg.reconcile import (
     adopt_stored_identities,
     has_keyed_papers,
@@ -84,7 +84,7 @@ def _mention_fields(store: ox.Store, paper: str) -> set[tuple[str, str]]:
     """(entity slug, text field) of every mention node of `paper`."""
     rows = store.query(
         f"SELECT ?e ?f WHERE {{ ?m oa:hasTarget {ox.NamedNode(paper)} ; oa:hasBody ?e ; "
-        "kg:textField ?f }", prefixes={"oa": "http://www.w3.org/ns/oa#", "kg": str(KG)})
+        "kg:textField ?f }", prefixes=PREFIXES)
     return {(row["e"].value.rsplit("/", 1)[1], row["f"].value) for row in rows}
 
 
