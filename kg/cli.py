@@ -12,6 +12,7 @@ import click
 
 from kg import DEFAULT_BASE, __version__
 from kg.errors import KGError
+from kg.outputs import FORMATS as EXPORT_FORMATS
 from kg.store import DEFAULT_STORE
 
 store_option = click.option(
@@ -130,9 +131,7 @@ def extract(paths: tuple[str, ...], base: str) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", required=True,
-              type=click.Choice(["turtle", "nt", "nq", "trig", "jsonld", "rdfxml", "graphml",
-                                 "gexf", "csv"]),
+@click.option("--format", "fmt", required=True, type=click.Choice(list(EXPORT_FORMATS)),
               help="Output format.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="File to write.")
@@ -140,25 +139,16 @@ def extract(paths: tuple[str, ...], base: str) -> None:
 @base_option
 def export(fmt: str, output: str, store_path: str, base: str) -> None:
     """Write the stored graph to a file (RDF serializations, networks, or a CSV of papers)."""
-    from kg.store import open_store, triple_count
+    from kg.outputs import export as export_graph
+    from kg.store import open_store
 
-    store = open_store(store_path, read_only=True)
-    if fmt == "csv":
-        from kg.outputs.export import export_papers_csv
-
-        export_papers_csv(store, output)
-        click.echo(f"Wrote papers table to {output}")
-    elif fmt in ("graphml", "gexf"):
-        from kg.outputs import network
-
-        writer = network.write_graphml if fmt == "graphml" else network.write_gexf
-        nodes, edges = writer(store, output, base=base)
-        click.echo(f"Wrote {nodes} nodes and {edges} edges to {output}")
+    done = export_graph(open_store(store_path, read_only=True), fmt, output, base=base)
+    if done.triples is not None:
+        click.echo(f"Wrote {done.triples} triples to {output}")
+    elif done.nodes is not None:
+        click.echo(f"Wrote {done.nodes} nodes and {done.edges} edges to {output}")
     else:
-        from kg.outputs.export import export_rdf
-
-        export_rdf(store, fmt, output, base=base)
-        click.echo(f"Wrote {triple_count(store)} triples to {output}")
+        click.echo(f"Wrote papers table to {output}")
 
 
 @cli.command()
@@ -183,8 +173,8 @@ def viz(output: str, store_path: str, base: str, focus: str | None, depth: int,
         types: str | None, min_degree: int, max_nodes: int | None, since: str | None,
         title: str) -> None:
     """Write the graph as one self-contained, offline, interactive HTML page."""
+    from kg.outputs.projection import omitted_summary
     from kg.outputs.viewer import DEFAULT_MAX_NODES, write_viewer
-    from kg.projection import omitted_summary
     from kg.store import open_store
 
     limit = DEFAULT_MAX_NODES if max_nodes is None else (max_nodes or None)

@@ -1,5 +1,5 @@
 """Files that appear whole or not at all: N-Quads shards for bulk loaders, and the one
-atomic-write helper every file output uses.
+atomic-write helper every file the package writes goes through (shards, exports).
 
 A shard is one batch's N-Quads, named `{index:06d}-{content hash}.nq`: sorted names give
 the load order, the hash the content, so rerunning a build rewrites nothing.
@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from kg.errors import StoreError
+from kg.errors import ExportError, StoreError
 
 
 def write_atomically(path: str | Path, write: Callable[[Path], None]) -> None:
@@ -36,6 +36,18 @@ def write_atomically(path: str | Path, write: Callable[[Path], None]) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def write_output(path: str | Path, write: Callable[[Path], None]) -> None:
+    """`write_atomically` for a file a user asked for: failures are ExportErrors naming it."""
+    path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise ExportError(f"cannot write {path}: folder {folder} does not exist")
+    try:
+        write_atomically(path, write)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def shard_name(index: int, nquads: bytes) -> str:

@@ -86,7 +86,7 @@ def project(
         omitted.step("types", graph)
     focus_node = None
     if focus is not None:
-        focus_node = resolve(graph, focus, base=base)
+        focus_node = find_node(graph, focus, base=base)
         graph = nx.ego_graph(graph, focus_node, radius=depth).copy()
         omitted.step("focus", graph)
     if min_degree:
@@ -125,7 +125,7 @@ def full_graph(store: ox.Store) -> nx.Graph:
     return graph
 
 
-def resolve(graph: nx.Graph, focus: str, *, base: str = DEFAULT_BASE) -> str:
+def find_node(graph: nx.Graph, focus: str, *, base: str = DEFAULT_BASE) -> str:
     """The node `focus` names: an IRI, an IRI relative to `base`, a label, alias or arXiv id.
 
     Labels and aliases match without regard to case; when several nodes share one, the most
