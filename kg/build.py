@@ -10,7 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg import DEFAULT_BASE
-from kg.graph import GraphMapper
+from kg.graph import GraphMapper, check_base
 from kg.ontology import data_path, vocab_paths
 from kg.reading import ReadSummary, SkipHandler, batched, iter_papers
 from kg.reconcile import adopt_stored_identities, has_keyed_papers, load_batch
@@ -71,6 +71,7 @@ def build(
     N-Quads shards for any triple store's bulk loader (kg.shards.ShardWriter).
     """
     started = time.perf_counter()
+    base = check_base(base)  # before anything is read or written
     summary = BuildSummary()
     papers = iter_papers(paths, summary.read, on_skip)
     # The first paper runs the identity pass over every file: unreadable input fails here,

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from kg import DEFAULT_BASE, __version__
-from kg.errors import KGError
+from kg.errors import KGError, MissingStoreError
 from kg.outputs import FORMATS as EXPORT_FORMATS
 from kg.store import DEFAULT_STORE
 
@@ -23,10 +23,28 @@ store_option = click.option(
     type=click.Path(file_okay=False),
     help="Directory of the on-disk Oxigraph store.",
 )
+class _BadValue(click.ClickException):
+    """A bad option value as one line `Error: ...`, with the usage-error exit code."""
+
+    exit_code = 2
+
+
+def _check_base(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from kg.errors import ConfigError
+    from kg.graph import check_base
+
+    try:
+        check_base(value)
+    except ConfigError as exc:
+        raise _BadValue(f"--base: {exc}") from None
+    return value
+
+
 base_option = click.option(
     "--base",
     default=DEFAULT_BASE,
     show_default=True,
+    callback=_check_base,
     help="Base IRI under which papers, people and entities are minted.",
 )
 
@@ -37,6 +55,8 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
+        except MissingStoreError as exc:
+            raise click.ClickException(f"{exc} (run `kg build` first or pass --store)") from None
         except KGError as exc:
             raise click.ClickException(str(exc)) from None
         except BrokenPipeError:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from kg import DEFAULT_BASE, __version__
+from kg.errors import ConfigError
 from kg.identity import abstract_key, paper_path, title_key
 from kg.names import org_key, person_key
 from kg.ontology import BIBO, KG, MLS, OA, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
@@ -133,6 +134,7 @@ _BOOL = _iri(XSD.boolean)
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 # Characters an IRI may not contain (RFC 3987 / N-Triples IRIREF), plus controls and space.
 _NOT_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_ABSOLUTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$")
 
 
 def _lit(text: str) -> str:
@@ -147,6 +149,15 @@ def _hash(text: str, length: int) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:length]
 
 
+def check_base(base: str) -> str:
+    """`base` as the prefix of every minted IRI (ending in "/" or "#"); ConfigError when it
+    is not an absolute IRI. Every entry point that takes a base IRI checks it here."""
+    if not _ABSOLUTE.match(base) or _NOT_IRI.search(base):
+        raise ConfigError(
+            f"the base IRI must be an absolute IRI such as https://example.org/kg/, not {base!r}")
+    return base if base.endswith(("/", "#")) else base + "/"
+
+
 def run_path(config_hash: str) -> str:
     """The PROV activity of this tool version with this extractor configuration."""
     return f"run/{__version__}-{config_hash[:12]}"
@@ -157,9 +168,7 @@ class GraphMapper:
     one run. Lines are what workers ship and the store bulk-loads."""
 
     def __init__(self, base: str = DEFAULT_BASE, config_hash: str = "none") -> None:
-        if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$", base) or _NOT_IRI.search(base):
-            raise ValueError(f"base IRI must be absolute: {base!r}")
-        self.base = base if base.endswith(("/", "#")) else base + "/"
+        self.base = check_base(base)
         self.run = f"<{self.base}{run_path(config_hash)}>"
         self.agent = f"<{self.base}agent/medimg-kg/{__version__}>"
 

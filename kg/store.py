@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.errors import StoreError
+from kg.errors import MissingStoreError, StoreError
 
 DEFAULT_STORE = "kg-store"
 # The marker file tells a store directory made by us from any other directory.
@@ -23,7 +23,7 @@ def open_store(path: str | Path = DEFAULT_STORE, *, read_only: bool = False) -> 
     path = Path(path)
     if read_only:
         if not (path / _MARKER).exists():
-            raise StoreError(f"no store at {path} (run `kg build` first or pass --store)")
+            raise MissingStoreError(f"no store at {path}")
         try:
             return ox.Store.read_only(str(path))
         except OSError as exc:

@@ -106,6 +106,9 @@ def export(
     focus names in networks). Network formats take the projection's selection options
     (types, focus, depth, min_degree, max_nodes, since). The file appears whole or not at all.
     """
+    from kg.graph import check_base
+
+    base = check_base(base)
     spec = FORMATS.get(fmt)
     if spec is None:
         raise ExportError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
