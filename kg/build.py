@@ -50,7 +50,7 @@ def ontology_nquads(mapper: GraphMapper) -> bytes:
     for path in [data_path("kg.ttl"), *vocab_paths()]:
         quads.extend(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=mapper.base))
     quads.extend(mapper.run_quads())
-    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
 
 
 def build(

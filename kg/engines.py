@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -81,8 +82,13 @@ def process_engine(
     def run(batches: Iterable[list[PaperRecord]], base: str) -> Iterator[BatchResult]:
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(workers, mp_context=_mp_context(), initializer=_warm_worker,
-                                   max_tasks_per_child=batches_per_worker)
+        if sys.version_info >= (3, 11):
+            pool = ProcessPoolExecutor(workers, mp_context=_mp_context(),
+                                       initializer=_warm_worker,
+                                       max_tasks_per_child=batches_per_worker)
+        else:  # Python 3.10 cannot replace workers: they live as long as the pool
+            pool = ProcessPoolExecutor(workers, mp_context=_mp_context(),
+                                       initializer=_warm_worker)
         pending: deque = deque()
         try:
             yield from _in_order((pool.submit(process_batch, batch, base) for batch in batches),
@@ -110,7 +116,7 @@ def dask_engine(scheduler: str | object, in_flight: int | None = None) -> Engine
             raise EngineError("the dask engine needs `pip install medimg-kg[dask]`") from None
         own = not isinstance(scheduler, Client)
         try:
-            client = Client(scheduler, set_as_default=False, timeout=30) if own else scheduler
+            client: Any = Client(scheduler, set_as_default=False, timeout=30) if own else scheduler
         except (OSError, TimeoutError) as exc:
             raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         window = max(1, in_flight or 2 * max(1, sum(client.nthreads().values())))

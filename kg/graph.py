@@ -62,6 +62,11 @@ SINGLE_VALUED: dict[str, str | None] = {
 (None: no mention points into it). A second build keeps the stored value of these."""
 
 
+def term_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    """An IRI, blank node id or literal's lexical form (a quoted triple as N-Triples)."""
+    return str(term) if isinstance(term, ox.Triple) else term.value
+
+
 def owned_prefix(paper: str) -> str:
     """Every node minted for a paper (author roles, sources, mentions) has an IRI starting
     with this, so moving a paper moves them with it."""
@@ -85,7 +90,7 @@ def evidence_in(quads: Iterable[ox.Quad]) -> list[Evidence]:
     for quad in quads:
         part = wanted.get(quad.predicate.value)
         if part is not None:
-            parts.setdefault(quad.subject.value, {})[part] = quad.object.value
+            parts.setdefault(term_value(quad.subject), {})[part] = term_value(quad.object)
     return [Evidence(node, **found) for node, found in parts.items() if len(found) == 3]
 
 
@@ -251,7 +256,8 @@ class GraphMapper:
             agent = self.iri(f"org/{org_key(author.name)}")
             kind = T["Organization"]
         else:
-            key = person_key(author)
+            # A name without a family name has no person key; its slug stands in.
+            key = person_key(author) or org_key(author.name)
             agent = self.iri(f"person/{key}")
             kind = T["Person"]
         out = [

@@ -80,8 +80,8 @@ def parse_author(text: str) -> Author:
     # PubMed "Family Initials": the last token is all initials, the first is not.
     if len(tokens) >= 2 and is_initials(tokens[-1]) and not is_initials(tokens[0]):
         return Author(name=name, given=tokens[-1], family=" ".join(tokens[:-1]))
-    given, family = _split_given_family(tokens)
-    return Author(name=name, given=given, family=family)
+    first, last = _split_given_family(tokens)
+    return Author(name=name, given=first, family=last)
 
 
 def _split_list(text: str) -> list[str]:

@@ -77,15 +77,15 @@ def iter_papers(
             summary.records -= 1
             continue
         # The first key decides: a conflicting title cannot pull a record away from its id.
-        root = root_of.get(keys[0])
-        if root is None:
+        paper = root_of.get(keys[0])
+        if paper is None:
             summary.papers += 1
             yield record
             continue
-        parts = pending.setdefault(root, [])
+        parts = pending.setdefault(paper, [])
         parts.append(record)
-        if len(parts) == parts_expected[root]:
-            del pending[root]
+        if len(parts) == parts_expected[paper]:
+            del pending[paper]
             summary.papers += 1
             yield merge_records(parts)
     for parts in pending.values():  # only reachable if a file changed between passes

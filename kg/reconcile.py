@@ -25,11 +25,11 @@ from dataclasses import replace
 import pyoxigraph as ox
 
 from kg.errors import StoreError
-from kg.graph import LINK_PROPERTIES, SINGLE_VALUED, evidence_in, owned_prefix
+from kg.graph import LINK_PROPERTIES, SINGLE_VALUED, evidence_in, owned_prefix, term_value
 from kg.identity import paper_path, text_keys
 from kg.ontology import KG, RDF
 from kg.records import PaperRecord
-from kg.store import add_batch, first_line
+from kg.store import add_batch, first_line, select
 from kg.work import BatchResult
 
 # Oxigraph's bulk loader turns up to this many quads into one set of SST files and ingests
@@ -58,7 +58,8 @@ def adopt_stored_identities(
         return list(batch)
     values = " ".join(str(ox.Literal(key)) for key in sorted(wanted))
     title_key, abstract_key = _TEXT_KEYS
-    rows = store.query(
+    rows = select(
+        store,
         f"SELECT ?paper ?key ?arxiv WHERE {{ VALUES ?key {{ {values} }} "
         f"{{ ?paper {title_key} ?key }} UNION {{ ?paper {abstract_key} ?key }} "
         f"OPTIONAL {{ ?paper {ox.NamedNode(str(KG.arxivId))} ?arxiv }} }}"
@@ -93,7 +94,7 @@ def rename_paper(store: ox.Store, old: str, new: str) -> None:
     """
     prefix = owned_prefix(old)
 
-    Term = ox.NamedNode | ox.BlankNode | ox.Literal
+    Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
     def moved(term: Term) -> Term:
         if isinstance(term, ox.NamedNode) and (term.value == old or term.value.startswith(prefix)):
@@ -105,7 +106,7 @@ def rename_paper(store: ox.Store, old: str, new: str) -> None:
         ox.Quad(s, p, o, ox.DefaultGraph())
         for query in (f"SELECT ?x ?p ?o WHERE {{ ?x ?p ?o {owned} }}",
                       f"SELECT ?s ?p ?x WHERE {{ ?s ?p ?x {owned} }}")
-        for s, p, o in (tuple(row) for row in store.query(query))
+        for s, p, o in (tuple(row) for row in select(store, query))
     }
     if not quads:
         return
@@ -154,7 +155,7 @@ def _stored_values(store: ox.Store, papers: Sequence[str]) -> dict[tuple[str, st
     preds = " ".join(str(ox.NamedNode(p)) for p in SINGLE_VALUED)
     stored: dict[tuple[str, str], set[str]] = {}
     query = f"SELECT * {{ VALUES ?p {{ {iris} }} VALUES ?pred {{ {preds} }} ?p ?pred ?o }}"
-    for row in store.query(query):
+    for row in select(store, query):
         stored.setdefault((row["p"].value, row["pred"].value), set()).add(row["o"].value)
     return stored
 
@@ -167,9 +168,10 @@ def keep_stored_values(
     replaced: dict[str, set[str | None]] = {}
     kept = []
     for quad in quads:
-        values = stored.get((quad.subject.value, quad.predicate.value))
-        if values and quad.object.value not in values:
-            replaced.setdefault(quad.subject.value, set()).add(SINGLE_VALUED[quad.predicate.value])
+        values = stored.get((term_value(quad.subject), quad.predicate.value))
+        if values and term_value(quad.object) not in values:
+            replaced.setdefault(term_value(quad.subject), set()).add(
+                SINGLE_VALUED[quad.predicate.value])
             continue
         kept.append(quad)
     fields = {paper: {name for name in names if name} for paper, names in replaced.items()}
@@ -189,6 +191,6 @@ def _drop_mentions_in(quads: list[ox.Quad], fields: dict[str, set[str]]) -> list
 
     def unsupported_link(q: ox.Quad) -> bool:
         return (q.predicate.value in LINK_PROPERTIES
-                and (q.subject.value, q.object.value) not in supported)
+                and (term_value(q.subject), term_value(q.object)) not in supported)
 
-    return [q for q in quads if q.subject.value not in doomed and not unsupported_link(q)]
+    return [q for q in quads if term_value(q.subject) not in doomed and not unsupported_link(q)]

@@ -16,7 +16,7 @@ from pathlib import Path
 from kg.errors import ExportError, StoreError
 
 
-def write_atomically(path: str | Path, write: Callable[[Path], None]) -> None:
+def write_atomically(path: str | Path, write: Callable[[Path], object]) -> None:
     """Run `write(tmp)` on a temporary file beside `path`, flush it to disk and move it over
     `path` only if that all succeeded: readers see the old file or the whole new one, and a
     killed process leaves no half-written file under the final name.
@@ -38,7 +38,7 @@ def write_atomically(path: str | Path, write: Callable[[Path], None]) -> None:
             os.unlink(tmp)
 
 
-def write_output(path: str | Path, write: Callable[[Path], None]) -> None:
+def write_output(path: str | Path, write: Callable[[Path], object]) -> None:
     """`write_atomically` for a file a user asked for: failures are ExportErrors naming it."""
     path = Path(path)
     folder = path.parent

@@ -6,6 +6,7 @@ import pyoxigraph as ox
 
 from kg.graph import used_link
 from kg.ontology import SPARQL_PREFIXES
+from kg.store import select
 
 _COUNTS = {
     "papers": "?x a schema:ScholarlyArticle",
@@ -30,9 +31,9 @@ def store_stats(store: ox.Store) -> dict[str, int]:
         f"{{ SELECT (COUNT(DISTINCT ?x) AS ?{name}) WHERE {{ {pattern} }} }}"
         for name, pattern in _COUNTS.items()
     )
-    row = next(iter(store.query(f"{SPARQL_PREFIXES} SELECT {selects} WHERE {{ {parts} }}")))
+    row = next(iter(select(store, f"{SPARQL_PREFIXES} SELECT {selects} WHERE {{ {parts} }}")))
     stats = {name: int(row[name].value) for name in _COUNTS}
     stats["triples"] = int(
-        next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value
+        next(iter(select(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value
     )
     return stats

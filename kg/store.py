@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -46,6 +47,14 @@ def add_batch(store: ox.Store, quads: Iterable[ox.Quad]) -> None:
         store.extend(quads)
     except OSError as exc:
         raise StoreError(f"writing to the store failed: {first_line(exc)}") from None
+
+
+def select(store: ox.Store, query: str, **options: Any) -> ox.QuerySolutions:
+    """Rows of a SELECT query (`options` as for `Store.query`)."""
+    rows = store.query(query, **options)
+    if not isinstance(rows, ox.QuerySolutions):
+        raise TypeError(f"not a SELECT query: {query[:60]!r}")
+    return rows
 
 
 def triple_count(store: ox.Store) -> int:

@@ -22,6 +22,7 @@ from kg import DEFAULT_BASE
 from kg.errors import ProjectionError
 from kg.graph import LINK_PROPERTIES
 from kg.ontology import SPARQL_PREFIXES
+from kg.store import select
 
 NODE_TYPES: tuple[str, ...] = ("paper", "author", "model", "dataset", "modality", "task")
 
@@ -185,7 +186,7 @@ _STEP_NAMES = {
 
 
 def _rows(store: ox.Store, query: str) -> Iterable[ox.QuerySolution]:
-    return store.query(SPARQL_PREFIXES + query)  # type: ignore[return-value]
+    return select(store, SPARQL_PREFIXES + query)
 
 
 def _text(term: Any) -> str | None:

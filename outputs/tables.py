@@ -9,6 +9,7 @@ import pyoxigraph as ox
 
 from kg.ontology import SPARQL_PREFIXES
 from kg.shards import write_output
+from kg.store import select
 
 _PAPERS_CSV = SPARQL_PREFIXES + """
 SELECT ?paper ?title ?date ?arxiv
@@ -39,7 +40,7 @@ def export_papers_csv(store: ox.Store, path: str | Path) -> int:
         with open(tmp, "w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
             writer.writerow(CSV_COLUMNS)
-            for row in store.query(_PAPERS_CSV):
+            for row in select(store, _PAPERS_CSV):
                 writer.writerow([row[c].value if row[c] is not None else "" for c in CSV_COLUMNS])
                 rows += 1
 

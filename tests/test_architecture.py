@@ -9,10 +9,13 @@ of a module's parent packages is left out, as every submodule has it.
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import re
+import sys
 from pathlib import Path
 
 import networkx as nx
+import pytest
 
 from kg.ontology import KG, PREFIXES
 
@@ -98,3 +101,25 @@ def test_named_queries_declare_the_same_prefixes_as_kg_ontology():
     for path in sorted((ROOT / "kg" / "queries").glob("*.rq")):
         for prefix, iri in declared.findall(path.read_text(encoding="utf-8")):
             assert PREFIXES.get(prefix) == iri, f"{path.name}: PREFIX {prefix}: <{iri}>"
+
+
+def test_every_imported_library_is_a_declared_dependency():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    requirements = project["dependencies"] + [
+        req for extra in project["optional-dependencies"].values() for req in extra]
+    declared = {re.split(r"[<>=!~ ;\[]", req, maxsplit=1)[0].lower().replace("_", "-")
+                for req in requirements}
+    assert all(re.search(r">=\s*\d", req) for req in project["dependencies"]), "lower bounds"
+    distributions = importlib.metadata.packages_distributions()
+    imported: set[str] = set()
+    for path in _modules().values():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    third_party = sorted(imported - set(sys.stdlib_module_names) - {"kg"})
+    undeclared = [name for name in third_party
+                  if not {d.lower() for d in distributions.get(name, [name])} & declared]
+    assert "numpy" in third_party and undeclared == []
