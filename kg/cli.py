@@ -52,7 +52,7 @@ base_option = click.option(
 class _Group(click.Group):
     """Turns library errors into click's one-line `Error: ...` with exit code 1."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except MissingStoreError as exc:
@@ -345,7 +345,7 @@ def query(sparql: str | None, query_file, name: str | None, list_named: bool,
     elif query_file is not None:
         text = query_file.read()
     else:
-        text = sys.stdin.read() if sparql == "-" else sparql
+        text = sys.stdin.read() if sparql == "-" else (sparql or "")
     store = open_store(store_path, read_only=not allow_update)
     result = q.run(store, text, params=values, declared=declared, allow_update=allow_update)
     sys.stdout.flush()
@@ -443,3 +443,27 @@ def push(endpoint: str, graph: str | None, user: str | None, password: str | Non
     else:
         click.echo(f"Remote triple count: {result.remote_count} (local store: {local}; "
                    f"via {result.query_endpoint})")
+
+
+# --- the README's command table (tests/test_readme.py keeps the two the same) ---
+
+
+def command_table() -> str:
+    """The README's table of commands, rendered from what `kg COMMAND --help` says: the
+    usage line with the required options, and the first paragraph of the help."""
+    ctx = click.Context(cli, info_name="kg")
+    rows = ["| command | what it does |", "|---|---|"]
+    for name in cli.list_commands(ctx):
+        command = cli.get_command(ctx, name)
+        assert command is not None
+        sub = click.Context(command, info_name=name, parent=ctx)
+        required = [f"{param.opts[0]} {param.make_metavar(sub)}" for param in command.params
+                    if isinstance(param, click.Option) and param.required]
+        usage = " ".join(["kg", name, *required, *command.collect_usage_pieces(sub)])
+        summary = " ".join((command.help or "").split("\n\n")[0].split())
+        rows.append(f"| `{_cell(usage)}` | {_cell(summary)} |")
+    return "\n".join(rows) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")  # GitHub tables need their pipes escaped, even in code
