@@ -1,4 +1,4 @@
-"""Export speed: Turtle and N-Quads through kg.outputs.export.export_rdf, in triples/s.
+"""Export speed: Turtle and N-Quads through kg.outputs.export, in triples/s.
 
     .venv/bin/python bench/export.py --store /tmp/medimg-kg-bench/store-100000
 """
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--formats", nargs="+", default=["turtle", "nq"])
     args = parser.parse_args(argv)
 
-    from kg.outputs.export import export_rdf
+    from kg.outputs import export
     from kg.store import open_store, triple_count
 
     store = open_store(args.store, read_only=True)
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
             timings = []
             for _ in range(args.repeat):
                 started = time.perf_counter()
-                export_rdf(store, fmt, out)
+                export(store, fmt, out)
                 timings.append(time.perf_counter() - started)
             seconds = statistics.median(timings)
             print(f"{fmt:<8} {seconds:>8.2f} {triples / seconds:>11,.0f} "

@@ -20,11 +20,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.ontology import PREFIXES
 from kg.outputs.viewer import write_viewer
 from kg.store import open_store
 
 B = "https://w3id.org/medimg-kg/"
-KG = "https://w3id.org/medimg-kg/ontology#"
+KG = PREFIXES["kg"]
 SCHEMA = "https://schema.org/"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS = "http://www.w3.org/2004/02/skos/core#"

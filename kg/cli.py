@@ -11,7 +11,8 @@ from pathlib import Path
 import click
 
 from kg import DEFAULT_BASE, __version__
-from kg.errors import KGError
+from kg.errors import KGError, MissingStoreError
+from kg.outputs import FORMATS as EXPORT_FORMATS
 from kg.store import DEFAULT_STORE
 
 store_option = click.option(
@@ -22,10 +23,28 @@ store_option = click.option(
     type=click.Path(file_okay=False),
     help="Directory of the on-disk Oxigraph store.",
 )
+class _BadValue(click.ClickException):
+    """A bad option value as one line `Error: ...`, with the usage-error exit code."""
+
+    exit_code = 2
+
+
+def _check_base(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from kg.errors import ConfigError
+    from kg.graph import check_base
+
+    try:
+        check_base(value)
+    except ConfigError as exc:
+        raise _BadValue(f"--base: {exc}") from None
+    return value
+
+
 base_option = click.option(
     "--base",
     default=DEFAULT_BASE,
     show_default=True,
+    callback=_check_base,
     help="Base IRI under which papers, people and entities are minted.",
 )
 
@@ -33,9 +52,11 @@ base_option = click.option(
 class _Group(click.Group):
     """Turns library errors into click's one-line `Error: ...` with exit code 1."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except MissingStoreError as exc:
+            raise click.ClickException(f"{exc} (run `kg build` first or pass --store)") from None
         except KGError as exc:
             raise click.ClickException(str(exc)) from None
         except BrokenPipeError:
@@ -89,6 +110,8 @@ def build(paths: tuple[str, ...], store_path: str, base: str, batch_size: int,
     from kg.build import build as run_build
     from kg.engines import engine_for
 
+    if engine_name == "dask" and not scheduler:
+        raise click.UsageError("--engine dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
     engine = engine_for(engine_name, workers=workers, scheduler=scheduler)
     with tqdm(desc="papers", unit=" papers", file=sys.stderr,
               disable=not sys.stderr.isatty()) as bar:
@@ -135,9 +158,7 @@ def extract(paths: tuple[str, ...], base: str) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", required=True,
-              type=click.Choice(["turtle", "nt", "nq", "trig", "jsonld", "rdfxml", "graphml",
-                                 "gexf", "csv"]),
+@click.option("--format", "fmt", required=True, type=click.Choice(list(EXPORT_FORMATS)),
               help="Output format.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="File to write.")
@@ -145,25 +166,16 @@ def extract(paths: tuple[str, ...], base: str) -> None:
 @base_option
 def export(fmt: str, output: str, store_path: str, base: str) -> None:
     """Write the stored graph to a file (RDF serializations, networks, or a CSV of papers)."""
-    from kg.store import open_store, triple_count
+    from kg.outputs import export as export_graph
+    from kg.store import open_store
 
-    store = open_store(store_path, read_only=True)
-    if fmt == "csv":
-        from kg.outputs.export import export_papers_csv
-
-        export_papers_csv(store, output)
-        click.echo(f"Wrote papers table to {output}")
-    elif fmt in ("graphml", "gexf"):
-        from kg.outputs import network
-
-        writer = network.write_graphml if fmt == "graphml" else network.write_gexf
-        nodes, edges = writer(store, output, base=base)
-        click.echo(f"Wrote {nodes} nodes and {edges} edges to {output}")
+    done = export_graph(open_store(store_path, read_only=True), fmt, output, base=base)
+    if done.triples is not None:
+        click.echo(f"Wrote {done.triples} triples to {output}")
+    elif done.nodes is not None:
+        click.echo(f"Wrote {done.nodes} nodes and {done.edges} edges to {output}")
     else:
-        from kg.outputs.export import export_rdf
-
-        export_rdf(store, fmt, output, base=base)
-        click.echo(f"Wrote {triple_count(store)} triples to {output}")
+        click.echo(f"Wrote papers table to {output}")
 
 
 @cli.command()
@@ -188,8 +200,8 @@ def viz(output: str, store_path: str, base: str, focus: str | None, depth: int,
         types: str | None, min_degree: int, max_nodes: int | None, since: str | None,
         title: str) -> None:
     """Write the graph as one self-contained, offline, interactive HTML page."""
+    from kg.outputs.projection import omitted_summary
     from kg.outputs.viewer import DEFAULT_MAX_NODES, write_viewer
-    from kg.projection import omitted_summary
     from kg.store import open_store
 
     limit = DEFAULT_MAX_NODES if max_nodes is None else (max_nodes or None)
@@ -565,3 +577,27 @@ def fetch(source: str, query: str, directory: str, max_papers: int | None, since
     if reason:
         click.echo(f"  stopped: {reason}")
     click.echo(f"Next: kg build {directory}")
+
+
+# --- the README's command table (tests/test_readme.py keeps the two the same) ---
+
+
+def command_table() -> str:
+    """The README's table of commands, rendered from what `kg COMMAND --help` says: the
+    usage line with the required options, and the first paragraph of the help."""
+    ctx = click.Context(cli, info_name="kg")
+    rows = ["| command | what it does |", "|---|---|"]
+    for name in cli.list_commands(ctx):
+        command = cli.get_command(ctx, name)
+        assert command is not None
+        sub = click.Context(command, info_name=name, parent=ctx)
+        required = [f"{param.opts[0]} {param.make_metavar(sub)}" for param in command.params
+                    if isinstance(param, click.Option) and param.required]
+        usage = " ".join(["kg", name, *required, *command.collect_usage_pieces(sub)])
+        summary = " ".join((command.help or "").split("\n\n")[0].split())
+        rows.append(f"| `{_cell(usage)}` | {_cell(summary)} |")
+    return "\n".join(rows) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")  # GitHub tables need their pipes escaped, even in code

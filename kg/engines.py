@@ -1,4 +1,4 @@
-"""Engines that run `kg.build.process_batch` over batches, and the shard writer.
+"""Engines that run `kg.work.process_batch` over batches: in this process, a process pool or Dask.
 
 An engine takes an iterable of record batches and the base IRI and yields one BatchResult
 per batch, in input order, so every engine builds the same store from the same input. Each
@@ -11,20 +11,19 @@ number of workers, never on the corpus.
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
+import sys
 import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator
-from pathlib import Path
+from typing import Any
 
-from kg.build import BatchResult, Engine, process_batch, sequential_engine
-from kg.errors import StoreError
-from kg.pipeline import get_extractor
+from kg.errors import ConfigError, EngineError
 from kg.records import PaperRecord
+from kg.work import BatchResult, Engine, get_extractor, process_batch, sequential_engine
 
-__all__ = ["process_engine", "dask_engine", "ShardWriter", "shard_name", "engine_for"]
+__all__ = ["process_engine", "dask_engine", "engine_for", "sequential_engine"]
 
 
 def _warm_worker() -> None:
@@ -44,6 +43,20 @@ def _mp_context() -> multiprocessing.context.BaseContext:
         context.set_forkserver_preload(["spacy"])
         return context
     return multiprocessing.get_context("spawn")
+
+
+def _in_order(
+    submitted: Iterable[Any], window: int, pending: deque
+) -> Iterator[BatchResult]:
+    """Results of lazily submitted futures (concurrent or Dask) in submission order, with at
+    most `window` submitted and not yet yielded. `pending` is the caller's, to cancel what
+    is left."""
+    for future in submitted:
+        pending.append(future)
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 # A worker's caches (word analyses, normalised keys) fill up with the corpus; replacing each
@@ -69,16 +82,17 @@ def process_engine(
     def run(batches: Iterable[list[PaperRecord]], base: str) -> Iterator[BatchResult]:
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(workers, mp_context=_mp_context(), initializer=_warm_worker,
-                                   max_tasks_per_child=batches_per_worker)
+        if sys.version_info >= (3, 11):
+            pool = ProcessPoolExecutor(workers, mp_context=_mp_context(),
+                                       initializer=_warm_worker,
+                                       max_tasks_per_child=batches_per_worker)
+        else:  # Python 3.10 cannot replace workers: they live as long as the pool
+            pool = ProcessPoolExecutor(workers, mp_context=_mp_context(),
+                                       initializer=_warm_worker)
         pending: deque = deque()
         try:
-            for batch in batches:
-                pending.append(pool.submit(process_batch, batch, base))
-                if len(pending) >= window:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
+            yield from _in_order((pool.submit(process_batch, batch, base) for batch in batches),
+                                 window, pending)
         finally:
             # Reached early when the consumer fails or stops: drop queued work, keep no orphans.
             pool.shutdown(wait=True, cancel_futures=True)
@@ -99,25 +113,22 @@ def dask_engine(scheduler: str | object, in_flight: int | None = None) -> Engine
         try:
             from distributed import Client
         except ImportError:
-            raise StoreError("the dask engine needs `pip install medimg-kg[dask]`") from None
+            raise EngineError("the dask engine needs `pip install medimg-kg[dask]`") from None
         own = not isinstance(scheduler, Client)
         try:
-            client = Client(scheduler, set_as_default=False, timeout=30) if own else scheduler
+            client: Any = Client(scheduler, set_as_default=False, timeout=30) if own else scheduler
         except (OSError, TimeoutError) as exc:
-            raise StoreError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+            raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         window = max(1, in_flight or 2 * max(1, sum(client.nthreads().values())))
         run_id = uuid.uuid4().hex[:12]  # task keys must not collide with another build's
         pending: deque = deque()
+        # pure=False with an explicit key: hashing the records to name the task would cost
+        # more than the task itself.
+        tasks = (client.submit(process_batch, batch, base, pure=False,
+                               key=f"kg-batch-{run_id}-{index}")
+                 for index, batch in enumerate(batches))
         try:
-            for index, batch in enumerate(batches):
-                # pure=False with an explicit key: hashing the records to name the task would
-                # cost more than the task itself.
-                pending.append(client.submit(process_batch, batch, base, pure=False,
-                                             key=f"kg-batch-{run_id}-{index}"))
-                if len(pending) >= window:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
+            yield from _in_order(tasks, window, pending)
         finally:
             for future in pending:
                 future.cancel()
@@ -129,58 +140,12 @@ def dask_engine(scheduler: str | object, in_flight: int | None = None) -> Engine
 
 def engine_for(name: str = "local", workers: int | None = None,
                scheduler: str | None = None) -> Engine:
-    """The engine the CLI options name: "local" (process pool) or "dask" (needs scheduler)."""
+    """The engine called `name`: "local" (a process pool of `workers`) or "dask" (a cluster
+    reached at `scheduler`)."""
     if name == "dask":
         if not scheduler:
-            raise StoreError("--engine dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
+            raise ConfigError("the dask engine needs a scheduler address (e.g. tcp://host:8786)")
         return dask_engine(scheduler)
     if name != "local":
-        raise StoreError(f"unknown engine {name!r}; choose local or dask")
+        raise ConfigError(f"unknown engine {name!r}; choose local or dask")
     return process_engine(workers)
-
-
-# ------------------------------------------------------------------------------ shards
-
-
-def shard_name(index: int, nquads: bytes) -> str:
-    """`{index:06d}-{content hash}.nq`: sorted names give load order, the hash the content."""
-    return f"{index:06d}-{hashlib.sha256(nquads).hexdigest()[:16]}.nq"
-
-
-class ShardWriter:
-    """Writes N-Quads shards into one folder, atomically and idempotently.
-
-    A shard appears under its final name only when complete (temporary file, fsync, rename),
-    so a killed build leaves whole shards; rerunning it rewrites nothing already there.
-    """
-
-    def __init__(self, directory: str | Path) -> None:
-        self.directory = Path(directory)
-        if self.directory.exists() and not self.directory.is_dir():
-            raise StoreError(f"{self.directory} exists and is not a directory")
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create shard folder {self.directory}: {exc}") from None
-        self.written: list[Path] = []
-        self.quads = 0
-
-    def write(self, index: int, nquads: bytes) -> Path:
-        path = self.directory / shard_name(index, nquads)
-        self.written.append(path)
-        self.quads += nquads.count(b"\n")  # N-Quads: one quad per line
-        if path.exists():
-            return path
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as out:
-                out.write(nquads)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        except OSError as exc:
-            raise StoreError(f"cannot write shard {path}: {exc.strerror or exc}") from None
-        finally:
-            if tmp.exists():
-                tmp.unlink()
-        return path

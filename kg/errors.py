@@ -37,8 +37,20 @@ class SkippedFile(RecordError):
             Exception.__init__(self, f"{self.path}: {message}")
 
 
+class ConfigError(KGError):
+    """A setting the library cannot use: a base IRI that is not absolute, an unknown engine."""
+
+
 class StoreError(KGError):
     """The store is missing, locked or cannot be written."""
+
+
+class MissingStoreError(StoreError):
+    """No store where one should be read (the path was never built)."""
+
+
+class EngineError(KGError):
+    """An engine cannot run the batches: its package is missing or its cluster unreachable."""
 
 
 class QueryError(KGError):
@@ -46,7 +58,11 @@ class QueryError(KGError):
 
 
 class ExportError(KGError):
-    """An export that cannot be written."""
+    """An export that cannot be written, or a format that does not exist."""
+
+
+class ProjectionError(KGError):
+    """A network selection that cannot be made: unknown type, unknown focus entity, bad limits."""
 
 
 class ServeError(KGError):

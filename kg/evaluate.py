@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from kg.identity import match_keys
+from kg.text import fold_ascii
 
 KINDS = {"model": "models", "dataset": "datasets", "modality": "modalities"}
 # trailing words that do not change what a name denotes ("the FeTS challenge" = "FeTS")
@@ -46,7 +48,7 @@ _MODALITY_FORMS = {
 
 def _fold(text: str | None) -> str:
     """ASCII, lower case, runs of other characters as one space."""
-    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower()
+    text = fold_ascii(text or "").lower()
     return " ".join(re.findall(r"[a-z0-9]+", text.replace("\\&", "&")))
 
 
@@ -89,10 +91,7 @@ def surface_forms(item: object) -> list[str]:
 def _paper_keys(rec: dict) -> tuple[str | None, str, str]:
     ids = rec.get("identifiers") or {}
     arxiv = rec.get("arxiv_id") or rec.get("arxiv") or ids.get("arxiv")
-    if arxiv:
-        arxiv = re.sub(r"v\d+$", "", arxiv)
-    title = _fold(rec.get("title")).replace(" ", "")
-    return arxiv, title, _fold((rec.get("abstract") or "")[:60]).replace(" ", "")
+    return match_keys(arxiv, rec.get("title"), rec.get("abstract"))
 
 
 def _entities(rec: dict, plural: str) -> list:
@@ -167,8 +166,7 @@ def evaluate(gold_path: str | Path, predictions: Iterable[dict]) -> dict:
     n_gold = found = 0
     for gold in read_jsonl(gold_path):
         n_gold += 1
-        title = _fold(gold.get("title")).replace(" ", "")
-        start = _fold((gold.get("abstract_start") or "")[:60]).replace(" ", "")
+        _, title, start = match_keys(None, gold.get("title"), gold.get("abstract_start"))
         pred = (gold.get("arxiv") and by_arxiv.get(gold["arxiv"])) or (
             title and by_title.get(title)) or by_abstract.get(start)
         if pred is None:

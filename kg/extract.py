@@ -6,9 +6,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from kg import DEFAULT_BASE
-from kg.graph import paper_path
-from kg.pipeline import ReadSummary, SkipHandler, batched, extract_batch, iter_papers
+from kg.graph import check_base
+from kg.identity import paper_path
+from kg.reading import ReadSummary, SkipHandler, batched, iter_papers
 from kg.records import Mention, PaperRecord
+from kg.work import extract_batch
 
 BATCH_SIZE = 256
 
@@ -51,7 +53,7 @@ def extract_papers(
     summary: ReadSummary | None = None, on_skip: SkipHandler | None = None,
 ) -> Iterator[dict]:
     """Stream one JSON-ready dict per distinct paper in `paths`."""
-    base = base if base.endswith(("/", "#")) else base + "/"
+    base = check_base(base)
     for batch in batched(iter_papers(paths, summary, on_skip), BATCH_SIZE):
         for record, mentions in zip(batch, extract_batch(batch), strict=True):
             yield paper_json(record, mentions, base)

@@ -10,16 +10,92 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import pyoxigraph as ox
 
 from kg import DEFAULT_BASE, __version__
-from kg.merge import abstract_key, title_key
+from kg.errors import ConfigError
+from kg.identity import abstract_key, paper_path, title_key
 from kg.names import org_key
 from kg.ontology import BIBO, KG, MLS, OA, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from kg.people import person_key
 from kg.records import Author, Mention, PaperRecord
+
+# ------------------------------------------------------------------ the tables others read
+
+ENTITY_KINDS: tuple[str, ...] = ("model", "dataset", "modality", "task")
+
+LINKS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("model", "used"): (str(KG.usesModel),),
+    ("model", "proposed"): (str(KG.usesModel), str(KG.proposesModel)),
+    ("dataset", "used"): (str(KG.usesDataset),),
+    ("dataset", "proposed"): (str(KG.usesDataset), str(KG.proposesDataset)),
+    ("modality", "used"): (str(KG.imagingModality),),
+    ("modality", "proposed"): (str(KG.imagingModality),),
+    ("task", "used"): (str(KG.addressesTask),),
+    ("task", "proposed"): (str(KG.addressesTask),),
+}
+"""Paper -> entity properties by (entity kind, mention role): a proposing paper also carries
+the "used" link. The mapping below, the projection, `kg stats` and reconciliation read it."""
+
+LINK_PROPERTIES: dict[str, tuple[str, str]] = {
+    prop: (kind, "used" if prop in LINKS[(kind, "used")] else role)
+    for (kind, role), props in LINKS.items()
+    for prop in props
+}
+"""Each link property IRI -> (entity kind, the role every paper carrying it has): "used" for
+the links every linking paper has, "proposed" for the ones only proposing papers have."""
+
+
+def used_link(kind: str) -> str:
+    """The property every paper linked to an entity of `kind` carries (kg:usesModel ...)."""
+    return LINKS[(kind, "used")][0]
+
+
+SINGLE_VALUED: dict[str, str | None] = {
+    str(SCHEMA.name): "title",
+    str(SCHEMA.abstract): "abstract",
+    str(SCHEMA.datePublished): None,
+}
+"""Paper properties with one value per paper -> the text field mention offsets count in
+(None: no mention points into it). A second build keeps the stored value of these."""
+
+
+def term_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    """An IRI, blank node id or literal's lexical form (a quoted triple as N-Triples)."""
+    return str(term) if isinstance(term, ox.Triple) else term.value
+
+
+def owned_prefix(paper: str) -> str:
+    """Every node minted for a paper (author roles, sources, mentions) has an IRI starting
+    with this, so moving a paper moves them with it."""
+    return paper + "/"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One mention node: the paper it was found in, the entity it names and the text field."""
+
+    node: str
+    paper: str
+    entity: str
+    field: str
+
+
+def evidence_in(quads: Iterable[ox.Quad]) -> list[Evidence]:
+    """The mention nodes these quads describe, read from their properties (not their IRIs)."""
+    parts: dict[str, dict[str, str]] = {}
+    wanted = {str(OA.hasTarget): "paper", str(OA.hasBody): "entity", str(KG.textField): "field"}
+    for quad in quads:
+        part = wanted.get(quad.predicate.value)
+        if part is not None:
+            parts.setdefault(term_value(quad.subject), {})[part] = term_value(quad.object)
+    return [Evidence(node, **found) for node, found in parts.items() if len(found) == 3]
+
+
+# ------------------------------------------------------------------------------ mapping
 
 
 def _iri(term) -> str:
@@ -56,16 +132,7 @@ T = {
         "generatedBy": PROV.wasGeneratedBy, "associatedWith": PROV.wasAssociatedWith,
     }.items()
 }
-LINK = {
-    ("model", "used"): [_iri(KG.usesModel)],
-    ("model", "proposed"): [_iri(KG.usesModel), _iri(KG.proposesModel)],
-    ("dataset", "used"): [_iri(KG.usesDataset)],
-    ("dataset", "proposed"): [_iri(KG.usesDataset), _iri(KG.proposesDataset)],
-    ("modality", "used"): [_iri(KG.imagingModality)],
-    ("modality", "proposed"): [_iri(KG.imagingModality)],
-    ("task", "used"): [_iri(KG.addressesTask)],
-    ("task", "proposed"): [_iri(KG.addressesTask)],
-}
+_LINK_TERMS = {key: [_iri(prop) for prop in props] for key, props in LINKS.items()}
 ENTITY_CLASS = {"model": T["Model"], "dataset": T["Dataset"]}
 _XSD_DATE = {10: _iri(XSD.date), 7: _iri(XSD.gYearMonth), 4: _iri(XSD.gYear)}
 _INT = _iri(XSD.integer)
@@ -74,6 +141,7 @@ _BOOL = _iri(XSD.boolean)
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 # Characters an IRI may not contain (RFC 3987 / N-Triples IRIREF), plus controls and space.
 _NOT_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_ABSOLUTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$")
 
 
 def _lit(text: str) -> str:
@@ -88,16 +156,13 @@ def _hash(text: str, length: int) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:length]
 
 
-def paper_path(record: PaperRecord) -> str:
-    """Base-free path of a paper: arXiv id, else DOI, else PMID, else a title (or abstract) hash."""
-    if record.arxiv:
-        return f"paper/arxiv/{quote(record.arxiv, safe='.')}"
-    if record.doi:
-        return f"paper/doi/{quote(record.doi.lower(), safe='./()-_')}"
-    if record.pmid:
-        return f"paper/pmid/{quote(record.pmid, safe='')}"
-    key = title_key(record.title or "") or "abstract:" + title_key((record.abstract or "")[:300])
-    return f"paper/title/{_hash(key, 16)}"
+def check_base(base: str) -> str:
+    """`base` as the prefix of every minted IRI (ending in "/" or "#"); ConfigError when it
+    is not an absolute IRI. Every entry point that takes a base IRI checks it here."""
+    if not _ABSOLUTE.match(base) or _NOT_IRI.search(base):
+        raise ConfigError(
+            f"the base IRI must be an absolute IRI such as https://example.org/kg/, not {base!r}")
+    return base if base.endswith(("/", "#")) else base + "/"
 
 
 def run_path(config_hash: str) -> str:
@@ -110,11 +175,13 @@ class GraphMapper:
     one run. Lines are what workers ship and the store bulk-loads."""
 
     def __init__(self, base: str = DEFAULT_BASE, config_hash: str = "none") -> None:
-        if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$", base) or _NOT_IRI.search(base):
-            raise ValueError(f"base IRI must be absolute: {base!r}")
-        self.base = base if base.endswith(("/", "#")) else base + "/"
+        self.base = check_base(base)
         self.run = f"<{self.base}{run_path(config_hash)}>"
         self.agent = f"<{self.base}agent/medimg-kg/{__version__}>"
+
+    def paper_iri(self, record: PaperRecord) -> str:
+        """The paper's IRI as a plain string (kg.identity decides the path)."""
+        return self.base + paper_path(record)
 
     def iri(self, path: str) -> str:
         """The IRI of a base-free path; characters an IRI cannot hold are percent-encoded."""
@@ -229,7 +296,7 @@ class GraphMapper:
     def _mention_lines(self, paper: str, m: Mention) -> list[str]:
         entity = self.iri(m.entity_key)
         node = f"{paper[:-1]}/mention/{_hash(f'{m.entity_key}|{m.field}|{m.start}|{m.end}', 12)}>"
-        out = [f"{paper} {link} {entity} .\n" for link in LINK[(m.kind, m.role)]]
+        out = [f"{paper} {link} {entity} .\n" for link in _LINK_TERMS[(m.kind, m.role)]]
         if m.kind in ENTITY_CLASS:
             out.append(f"{entity} {A} {ENTITY_CLASS[m.kind]} .\n")
             out.append(f"{entity} {T['label']} {_lit(m.name)} .\n")

@@ -1,40 +1,11 @@
-"""One paper from several listings: title keys and the union of records' metadata."""
+"""One paper from several listings: the union of its records' metadata."""
 
 from __future__ import annotations
 
-import hashlib
-import unicodedata
 from dataclasses import replace
 
 from kg.people import same_person
 from kg.records import Author, PaperRecord, SourceRef
-
-# Every ASCII character that is not a lower-case letter or digit, for str.translate: several
-# times faster than a regex substitution, and keys are computed for every record.
-_DROP = {i: None for i in range(128) if not (chr(i).isdigit() or "a" <= chr(i) <= "z")}
-
-
-def title_key(title: str) -> str:
-    """Normalised title for matching: NFKD ASCII fold, lower case, alphanumerics only."""
-    if not title.isascii():
-        title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
-    return title.lower().translate(_DROP)
-
-
-def abstract_key(abstract: str | None) -> str | None:
-    """Hash of an abstract's normalised opening: recognises a paper listed without id or title.
-
-    The opening, not the whole text, because listings cut abstracts short ("Shortened
-    Abstract", trailing "…"); too short an opening is not distinctive and gives None.
-    """
-    text = abstract or ""
-    # Normalising a prefix is enough when it already yields the 120 characters needed.
-    opening = title_key(text[:400])[:120]
-    if len(opening) < 120:
-        opening = title_key(text)[:120]
-    if len(opening) < 60:
-        return None
-    return hashlib.sha1(opening.encode("ascii")).hexdigest()[:24]
 
 
 def _date_rank(date: str | None) -> int:

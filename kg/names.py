@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 
 from kg.records import Author
+from kg.text import fold_ascii
 
 # Lower-case words that start a compound family name ("Javier del Riego").
 PARTICLES = frozenset(
@@ -35,13 +35,6 @@ _ET_AL_RE = re.compile(
     r"(?:,?\s*(?:et\.?\s*al\.?|and\s+others|\+\s*\d+\s+(?:more\s+)?authors?|…|\.\.\.))\s*$",
     re.IGNORECASE,
 )
-
-
-def fold_ascii(text: str) -> str:
-    """Accents folded to ASCII (NFKD), other non-ASCII dropped."""
-    text = text.replace("ß", "ss").replace("ø", "o").replace("Ø", "O").replace("ł", "l")
-    text = text.replace("Ł", "L").replace("đ", "d").replace("æ", "ae")
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
 def is_initials(token: str) -> bool:
@@ -92,8 +85,8 @@ def parse_author(text: str) -> Author:
     # PubMed "Family Initials": the last token is all initials, the first is not.
     if len(tokens) >= 2 and is_initials(tokens[-1]) and not is_initials(tokens[0]):
         return Author(name=name, given=tokens[-1], family=" ".join(tokens[:-1]))
-    given, family = _split_given_family(tokens)
-    return Author(name=name, given=given, family=family)
+    first, last = _split_given_family(tokens)
+    return Author(name=name, given=first, family=last)
 
 
 def _split_list(text: str) -> list[str]:

@@ -12,7 +12,7 @@ Rules (DESIGN.md, "Decisions of round 2", People):
   a stable key (Latin accents folded to ASCII, other scripts kept, lower-cased), so
   李明, Иван Петров or 김민수 never crash and always land on the same node.
 
-Hooks: kg.pipeline observes every record of a build (`People.observe`) and assigns the
+Hooks: kg.reading observes every record of a build (`People.observe`) and assigns the
 resolved key to each author (`People.assign`, stored in `Author.person`); kg.build checks
 the still-open cases against the store (`adopt_stored_people`); kg.graph mints the person
 IRI from `person_key`.

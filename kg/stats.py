@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from kg.graph import used_link
+from kg.ontology import SPARQL_PREFIXES
+from kg.store import select
+
 _COUNTS = {
     "papers": "?x a schema:ScholarlyArticle",
     "people": "?x a schema:Person",
     "organizations": "?x a schema:Organization",
-    "models": "?p kg:usesModel ?x",
-    "datasets": "?p kg:usesDataset ?x",
-    "modalities": "?p kg:imagingModality ?x",
-    "tasks": "?p kg:addressesTask ?x",
+    **{plural: f"?p {ox.NamedNode(used_link(kind))} ?x"
+       for kind, plural in (("model", "models"), ("dataset", "datasets"),
+                            ("modality", "modalities"), ("task", "tasks"))},
     "mentions": "?x a kg:EntityMention",
     "code_repositories": "?x a schema:SoftwareSourceCode",
 }
-_PREFIX = (
-    "PREFIX schema: <https://schema.org/>\n"
-    "PREFIX kg: <https://w3id.org/medimg-kg/ontology#>\n"
-)
 
 
 def store_stats(store: ox.Store) -> dict[str, int]:
@@ -32,9 +31,9 @@ def store_stats(store: ox.Store) -> dict[str, int]:
         f"{{ SELECT (COUNT(DISTINCT ?x) AS ?{name}) WHERE {{ {pattern} }} }}"
         for name, pattern in _COUNTS.items()
     )
-    row = next(iter(store.query(f"{_PREFIX} SELECT {selects} WHERE {{ {parts} }}")))
+    row = next(iter(select(store, f"{SPARQL_PREFIXES} SELECT {selects} WHERE {{ {parts} }}")))
     stats = {name: int(row[name].value) for name in _COUNTS}
     stats["triples"] = int(
-        next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value
+        next(iter(select(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value
     )
     return stats

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
-from kg.errors import StoreError
+from kg.errors import MissingStoreError, StoreError
 
 DEFAULT_STORE = "kg-store"
 # The marker file tells a store directory made by us from any other directory.
@@ -23,11 +24,11 @@ def open_store(path: str | Path = DEFAULT_STORE, *, read_only: bool = False) -> 
     path = Path(path)
     if read_only:
         if not (path / _MARKER).exists():
-            raise StoreError(f"no store at {path} (run `kg build` first or pass --store)")
+            raise MissingStoreError(f"no store at {path}")
         try:
             return ox.Store.read_only(str(path))
         except OSError as exc:
-            raise StoreError(f"cannot open store {path}: {_first_line(exc)}") from None
+            raise StoreError(f"cannot open store {path}: {first_line(exc)}") from None
     if path.exists() and not path.is_dir():
         raise StoreError(f"{path} exists and is not a directory")
     if path.is_dir() and any(path.iterdir()) and not (path / _MARKER).exists():
@@ -35,7 +36,7 @@ def open_store(path: str | Path = DEFAULT_STORE, *, read_only: bool = False) -> 
     try:
         store = ox.Store(str(path))
     except OSError as exc:
-        raise StoreError(f"cannot open store {path}: {_first_line(exc)}") from None
+        raise StoreError(f"cannot open store {path}: {first_line(exc)}") from None
     (path / _MARKER).touch()
     return store
 
@@ -45,7 +46,15 @@ def add_batch(store: ox.Store, quads: Iterable[ox.Quad]) -> None:
     try:
         store.extend(quads)
     except OSError as exc:
-        raise StoreError(f"writing to the store failed: {_first_line(exc)}") from None
+        raise StoreError(f"writing to the store failed: {first_line(exc)}") from None
+
+
+def select(store: ox.Store, query: str, **options: Any) -> ox.QuerySolutions:
+    """Rows of a SELECT query (`options` as for `Store.query`)."""
+    rows = store.query(query, **options)
+    if not isinstance(rows, ox.QuerySolutions):
+        raise TypeError(f"not a SELECT query: {query[:60]!r}")
+    return rows
 
 
 def triple_count(store: ox.Store) -> int:
@@ -54,6 +63,7 @@ def triple_count(store: ox.Store) -> int:
     return len(store)
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message (RocksDB's carry several)."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else exc.__class__.__name__

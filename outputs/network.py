@@ -15,14 +15,14 @@ from typing import Any
 import networkx as nx
 import pyoxigraph as ox
 
-from kg.errors import ExportError
-from kg.projection import omitted_summary, project
+from kg.outputs.projection import omitted_summary, project
+from kg.shards import write_output
 
 _SEPARATOR = " | "
 
 
 def write_graphml(store: ox.Store, path: str | Path, **selection: Any) -> tuple[int, int]:
-    """Project the store (selection as for kg.projection.project) and write GraphML to `path`.
+    """Project the store (selection as for projection.project) and write GraphML to `path`.
 
     Returns the numbers of nodes and edges written. To write an already selected graph, use
     `nx.write_graphml(flatten(graph), path)`.
@@ -33,7 +33,7 @@ def write_graphml(store: ox.Store, path: str | Path, **selection: Any) -> tuple[
 
 
 def write_gexf(store: ox.Store, path: str | Path, **selection: Any) -> tuple[int, int]:
-    """Project the store (selection as for kg.projection.project) and write GEXF 1.2 to `path`.
+    """Project the store (selection as for projection.project) and write GEXF 1.2 to `path`.
 
     Returns the numbers of nodes and edges written.
     """
@@ -80,7 +80,4 @@ def _scalars(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write(writer: Any, graph: nx.Graph, path: str | Path) -> None:
-    try:
-        writer(graph, str(path))
-    except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_output(path, lambda tmp: writer(graph, str(tmp)))

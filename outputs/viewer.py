@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from kg import __version__
 from kg.errors import ExportError
 from kg.outputs.layout import layout
-from kg.projection import NODE_TYPES, omitted_summary, project
+from kg.outputs.projection import NODE_TYPES, omitted_summary, project
 
 # Above this many nodes the browser gets fixed positions and no physics at all.
 PHYSICS_LIMIT = 300
@@ -69,7 +69,7 @@ def write_viewer(
     title: str = "medimg-kg graph",
     **selection: Any,
 ) -> nx.Graph:
-    """Project the store (see kg.projection.project for `selection`), write the viewer to `path`.
+    """Project the store (see projection.project for `selection`), write the viewer to `path`.
 
     Returns the projected graph, so callers can report what was drawn and left out.
     """

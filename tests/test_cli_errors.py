@@ -80,3 +80,48 @@ def test_no_store_is_an_error_not_an_empty_answer(tmp_path):
 def test_usage_errors_exit_2():
     assert invoke("build").exit_code == 2
     assert invoke("export", "--format", "docx", "-o", "x").exit_code == 2
+
+
+@pytest.mark.parametrize("command", [
+    ["build", "{demo}", "--store", "{tmp}/store"],
+    ["extract", "{demo}"],
+    ["evaluate", "{tmp}/gold.jsonl", "{demo}"],
+    ["export", "--format", "turtle", "-o", "{tmp}/out.ttl", "--store", "{store}"],
+    ["viz", "-o", "{tmp}/graph.html", "--store", "{store}"],
+])
+def test_issue_16_a_bad_base_is_one_line_before_anything_runs(tmp_path, store, demo_corpus,
+                                                              command):
+    args = [a.format(demo=demo_corpus, tmp=tmp_path, store=store) for a in command]
+    result = invoke(*args, "--base", "not an iri")
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "Error: --base: the base IRI must be an absolute IRI such as https://example.org/kg/, "
+        "not 'not an iri'"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing written
+
+
+def test_issue_16_the_library_refuses_a_bad_base_too(tmp_path, demo_corpus):
+    from kg.build import build
+    from kg.errors import ConfigError
+    from kg.extract import extract_papers
+    from kg.graph import GraphMapper
+
+    for call in (lambda: build([demo_corpus], tmp_path / "store", base="urn:x y"),
+                 lambda: next(extract_papers([demo_corpus], base="relative/path/")),
+                 lambda: GraphMapper("https://example.org/a b/")):
+        with pytest.raises(ConfigError, match="must be an absolute IRI"):
+            call()
+    assert not (tmp_path / "store").exists()
+
+
+def test_library_errors_name_no_cli_flag(tmp_path):
+    from kg.errors import StoreError
+    from kg.store import open_store
+
+    with pytest.raises(StoreError) as missing:
+        open_store(tmp_path / "nowhere", read_only=True)
+    assert str(missing.value) == f"no store at {tmp_path / 'nowhere'}"
+    # The CLI adds the hint that names the command and the option.
+    result = invoke("stats", "--store", tmp_path / "nowhere")
+    assert result.output == (f"Error: no store at {tmp_path / 'nowhere'} "
+                             "(run `kg build` first or pass --store)\n")

@@ -6,7 +6,6 @@ nodes (every IRI is minted from the data), so isomorphic means equal sets of qua
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
@@ -18,26 +17,13 @@ import pyoxigraph as ox
 import pytest
 
 from kg.build import build
-from kg.engines import ShardWriter, dask_engine, process_engine, shard_name
+from kg.engines import dask_engine, process_engine
+from kg.shards import ShardWriter, shard_name
 from kg.stats import store_stats
 from kg.store import open_store
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load_generator():
-    # Loaded by path: putting the checkout on sys.path would make worker processes, which
-    # inherit sys.path, import the unmapped ./kg folder instead of the installed package.
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module.generate
-
-
-generate = _load_generator()
-
 KG = [str(Path(sys.executable).parent / "kg")]  # the console script of this venv
+PAPERS = 215  # distinct papers in ../shared/corpus/listings
 
 
 def quad_lines(store: ox.Store) -> set[bytes]:
@@ -52,12 +38,10 @@ def snapshot(store_path: Path) -> tuple[dict, set[bytes]]:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("corpus")
-    # Two formats, several files: the identity pass and file ordering are both exercised.
-    generate(folder / "a", 150, "github-daily-arxiv", seed=1, per_file=60)
-    generate(folder / "b", 100, "radai-slice", seed=2, per_file=50)
-    return folder
+def corpus(shared_corpus) -> Path:
+    # Five formats in 215 papers, some listed in several files: the identity pass, merging
+    # and file ordering are all exercised.
+    return shared_corpus / "listings"
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +56,7 @@ def reference(corpus, tmp_path_factory) -> tuple[dict, set[bytes]]:
 def test_process_engine_equals_sequential(corpus, reference, tmp_path):
     summary = build([corpus], tmp_path / "store", batch_size=32,
                     engine=process_engine(2, in_flight=3))
-    assert summary.read.papers == 250
+    assert summary.read.papers == PAPERS
     assert snapshot(tmp_path / "store") == reference
 
 
@@ -91,7 +75,7 @@ def test_shards_bulk_load_into_the_same_graph(corpus, reference, tmp_path):
     assert not (tmp_path / "unused").exists()  # no store is created
     names = sorted(p.name for p in shards.iterdir())
     assert names == sorted(p.name for p in summary.shards)
-    assert len(names) == 1 + 8  # the ontology shard, then ceil(250 / 32) batches
+    assert len(names) == 1 + 7  # the ontology shard, then ceil(215 / 32) batches
     store = ox.Store(str(tmp_path / "loaded"))
     for name in names:
         store.bulk_load(path=str(shards / name), format=ox.RdfFormat.N_QUADS)
@@ -116,7 +100,7 @@ def test_cli_shards_only(corpus, reference, tmp_path):
     done = subprocess.run([*KG, "build", str(corpus), "--workers", "1", "--batch-size", "64",
                            "--shards-only", str(shards)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert "Wrote 5 shards" in done.stdout
+    assert "Wrote 5 shards" in done.stdout  # the ontology, then ceil(215 / 64) batches
     store = ox.Store(str(tmp_path / "loaded"))
     for shard in sorted(shards.iterdir()):
         store.bulk_load(path=str(shard), format=ox.RdfFormat.N_QUADS)
@@ -126,13 +110,12 @@ def test_cli_shards_only(corpus, reference, tmp_path):
 def test_dask_engine_needs_a_scheduler():
     result = subprocess.run([*KG, "build", "x", "--engine", "dask"], capture_output=True,
                             text=True)
-    assert result.returncode == 1 and "--scheduler" in result.stderr
+    assert result.returncode == 2 and "--scheduler" in result.stderr
 
 
-def test_sigkill_mid_build_then_rerun_equals_uninterrupted(tmp_path):
-    corpus = tmp_path / "corpus"
-    generate(corpus, 1500, "github-daily-arxiv", seed=3, per_file=500)
-    command = [*KG, "build", str(corpus), "--workers", "2", "--batch-size", "20"]
+def test_sigkill_mid_build_then_rerun_equals_uninterrupted(tmp_path, corpus):
+    # Batches of two papers: over a hundred atomic loads, so the kill lands between two.
+    command = [*KG, "build", str(corpus), "--workers", "2", "--batch-size", "2"]
     whole = tmp_path / "whole"
     subprocess.run([*command, "--store", str(whole)], check=True, capture_output=True)
 
@@ -148,7 +131,7 @@ def test_sigkill_mid_build_then_rerun_equals_uninterrupted(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)  # the build and its worker processes
     assert proc.wait() == -signal.SIGKILL, "the build finished before it could be killed"
     partial = store_stats(ox.Store.read_only(str(killed)))
-    assert partial["papers"] < 1500
+    assert partial["papers"] < PAPERS
 
     subprocess.run([*command, "--store", str(killed)], check=True, capture_output=True)
     assert snapshot(killed) == snapshot(whole)

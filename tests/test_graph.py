@@ -6,7 +6,9 @@ import pyoxigraph as ox
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kg.graph import GraphMapper, paper_path
+from kg.graph import GraphMapper
+from kg.identity import paper_path
+from kg.ontology import SPARQL_PREFIXES
 from kg.records import Author, Mention, PaperRecord, SourceRef
 
 BASE = "https://example.org/kg/"
@@ -38,17 +40,6 @@ def _store(quads) -> ox.Store:
     return store
 
 
-def test_paper_identity_prefers_arxiv_then_doi_then_pmid_then_title():
-    assert paper_path(_record()) == "paper/arxiv/2601.00011"
-    assert paper_path(_record(arxiv=None, doi="10.1000/ABC")) == "paper/doi/10.1000/abc"
-    assert paper_path(_record(arxiv=None, pmid="123")) == "paper/pmid/123"
-    by_title = paper_path(_record(arxiv=None))
-    assert by_title.startswith("paper/title/")
-    # Case and punctuation of the title do not change the identity.
-    same = _record(arxiv=None, title="test-time adaptation for tumour segmentation.")
-    assert paper_path(same) == by_title
-
-
 def test_same_input_gives_identical_quads():
     first = GraphMapper(BASE, "cfg").paper_quads(_record(), [_mention()])
     second = GraphMapper(BASE, "cfg").paper_quads(_record(), [_mention()])
@@ -59,9 +50,7 @@ def test_same_input_gives_identical_quads():
 
 def test_proposed_model_is_linked_with_evidence_and_offsets():
     store = _store(GraphMapper(BASE, "cfg").paper_quads(_record(), [_mention()]))
-    rows = list(store.query("""
-        PREFIX kg: <https://w3id.org/medimg-kg/ontology#>
-        PREFIX oa: <http://www.w3.org/ns/oa#>
+    rows = list(store.query(SPARQL_PREFIXES + """
         SELECT ?model ?sentence ?start ?end ?exact WHERE {
           ?paper kg:proposesModel ?model ; kg:usesModel ?model ;
                  <https://schema.org/abstract> ?text .

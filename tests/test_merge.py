@@ -3,40 +3,9 @@
 from __future__ import annotations
 
 import itertools
-import string
 
-from hypothesis import given
-from hypothesis import strategies as st
-
-from kg.merge import abstract_key, merge_records, title_key
+from kg.merge import merge_records
 from kg.records import Author, PaperRecord, SourceRef
-
-
-def test_title_key_normalises():
-    assert title_key("FooNet: A Café-Style U-Net!") == "foonetacafestyleunet"
-    assert title_key("A pretend model.") == title_key("A Pretend Model")
-
-
-@given(st.text(max_size=80))
-def test_title_key_is_idempotent_ascii_alnum(title):
-    key = title_key(title)
-    assert key == title_key(key)
-    assert key.isascii() and all(c.isalnum() and not c.isupper() for c in key)
-
-
-@given(st.text(alphabet=string.printable, max_size=40), st.sampled_from(["", ".", "  ", "!", "?"]))
-def test_title_key_ignores_case_and_trailing_punctuation(title, tail):
-    assert title_key(title.upper() + tail) == title_key(title.lower())
-
-
-@given(st.one_of(st.text(max_size=700), st.text(alphabet="aZ9 -.,é\u0301", max_size=1200)))
-def test_abstract_key_depends_on_the_normalised_opening_only(abstract):
-    # Keys are computed from a prefix for speed; they must equal the whole-text definition.
-    opening = title_key(abstract)[:120]
-    assert (abstract_key(abstract) is None) == (len(opening) < 60)
-    assert abstract_key(abstract) == abstract_key(opening)
-    assert abstract_key(abstract + " and a different ending") == abstract_key(abstract) or (
-        len(opening) < 120)
 
 
 def _records() -> list[PaperRecord]:

@@ -314,7 +314,7 @@ def test_malformed_query_reports_parser_message_and_position(store: ox.Store) ->
 
 @pytest.mark.parametrize("update", [
     "DROP ALL",
-    "# harmless?\nPREFIX kg: <https://w3id.org/medimg-kg/ontology#>\nCLEAR DEFAULT",
+    f"# harmless?\nPREFIX kg: <{q.PREFIXES['kg']}>\nCLEAR DEFAULT",
     "INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }",
     "delete where { ?s ?p ?o }",
 ])

@@ -10,41 +10,27 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Protocol
 
-from kg.errors import InputError, RecordError
-from kg.records import PaperRecord
-from kg.sources import (
-    arxiv_atom,
-    arxiv_listing,
-    author_profile,
-    awesome_list,
-    bibtex,
-    csv_papers,
-    cv_arxiv_daily,
-    github_table,
-    hf_papers,
-    html_table,
-    json_papers,
-    pubmed_xml,
-    radai_slice,
-    ris,
-)
+# The reader modules themselves, not names from the kg.sources package: the package imports
+# this module, and reading its namespace from here would make an import cycle.
+import kg.sources.arxiv_atom as arxiv_atom
+import kg.sources.arxiv_listing as arxiv_listing
+import kg.sources.author_profile as author_profile
+import kg.sources.awesome_list as awesome_list
+import kg.sources.bibtex as bibtex
+import kg.sources.csv_papers as csv_papers
+import kg.sources.cv_arxiv_daily as cv_arxiv_daily
+import kg.sources.github_table as github_table
+import kg.sources.hf_papers as hf_papers
+import kg.sources.html_table as html_table
+import kg.sources.json_papers as json_papers
+import kg.sources.pubmed_xml as pubmed_xml
+import kg.sources.radai_slice as radai_slice
+import kg.sources.ris as ris
+from kg.errors import InputError
 from kg.sources.stream import display_path, read_head
-
-
-class Reader(Protocol):
-    NAME: str
-
-    def sniff(self, head: list[str]) -> bool: ...
-
-    def read(
-        self, lines: Iterable[tuple[int, str]], path: str
-    ) -> Iterator[PaperRecord | RecordError]: ...
-
 
 # Most specific first: structured formats, then tables, then loose text (the Hugging Face
 # reader also accepts plain title/abstract pairs, so it comes last). Readers of API pages

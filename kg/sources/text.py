@@ -117,18 +117,11 @@ def parse_date(text: str) -> str | None:
 
 ARXIV_ID = r"(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})"
 _ARXIV_URL_RE = re.compile(rf"arxiv\.org/(?:abs|pdf|html)/({ARXIV_ID})(?:v\d+)?", re.I)
-_ARXIV_TAG_RE = re.compile(rf"\barXiv:\s*({ARXIV_ID})(?:v\d+)?", re.I)
 
 
 def arxiv_from_url(url: str) -> str | None:
     """arXiv id without version from an abs/pdf/html URL."""
     m = _ARXIV_URL_RE.search(url)
-    return m[1] if m else None
-
-
-def arxiv_from_text(text: str) -> str | None:
-    """arXiv id without version from an `arXiv:ID` mention."""
-    m = _ARXIV_TAG_RE.search(text)
     return m[1] if m else None
 
 

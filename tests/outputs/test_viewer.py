@@ -12,8 +12,8 @@ import pyoxigraph as ox
 import pytest
 
 from kg.errors import ExportError
+from kg.outputs.projection import project
 from kg.outputs.viewer import PHYSICS_LIMIT, render_html, write_viewer
-from kg.projection import project
 from kg.store import open_store
 
 FIXTURE = Path(__file__).parent / "viewer_fixture.ttl"

@@ -11,7 +11,7 @@ import pytest
 
 from kg.errors import ExportError
 from kg.outputs.network import flatten, write_gexf, write_graphml
-from kg.projection import project
+from kg.outputs.projection import project
 from kg.store import open_store
 
 FIXTURE = Path(__file__).parent / "viewer_fixture.ttl"

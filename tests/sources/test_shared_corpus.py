@@ -7,7 +7,7 @@ import re
 from collections import Counter
 
 from kg.errors import RecordError
-from kg.merge import title_key
+from kg.identity import title_key
 from kg.sources import detect_format, iter_records
 
 FORMATS = {"arxiv-listing", "hf-papers", "github-daily-arxiv", "author-profile", "radai-slice"}

@@ -19,32 +19,26 @@ import networkx as nx
 import pyoxigraph as ox
 
 from kg import DEFAULT_BASE
-from kg.errors import KGError
+from kg.errors import ProjectionError
+from kg.graph import LINK_PROPERTIES
+from kg.ontology import SPARQL_PREFIXES
+from kg.store import select
 
 NODE_TYPES: tuple[str, ...] = ("paper", "author", "model", "dataset", "modality", "task")
 
-_KG = "https://w3id.org/medimg-kg/ontology#"
-_PREFIXES = """
-PREFIX kg: <https://w3id.org/medimg-kg/ontology#>
-PREFIX schema: <https://schema.org/>
-PREFIX bibo: <http://purl.org/ontology/bibo/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-"""
+
+def _relation(kind: str, role: str) -> str:
+    # Models and datasets are used or proposed; a paper's modalities and tasks just are.
+    if kind in ("model", "dataset"):
+        return "proposes" if role == "proposed" else "uses"
+    return kind
+
+
 # Paper -> entity properties: the entity type each implies and the edge relation it gives.
 # A proposing paper also carries the "uses" triple; "proposes" wins for the edge.
 _LINKS: dict[str, tuple[str, str]] = {
-    _KG + "usesModel": ("model", "uses"),
-    _KG + "proposesModel": ("model", "proposes"),
-    _KG + "usesDataset": ("dataset", "uses"),
-    _KG + "proposesDataset": ("dataset", "proposes"),
-    _KG + "imagingModality": ("modality", "modality"),
-    _KG + "addressesTask": ("task", "task"),
+    prop: (kind, _relation(kind, role)) for prop, (kind, role) in LINK_PROPERTIES.items()
 }
-
-
-class ProjectionError(KGError):
-    """A selection that cannot be made: unknown type, unknown focus entity, bad limits."""
 
 
 def project(
@@ -93,7 +87,7 @@ def project(
         omitted.step("types", graph)
     focus_node = None
     if focus is not None:
-        focus_node = resolve(graph, focus, base=base)
+        focus_node = find_node(graph, focus, base=base)
         graph = nx.ego_graph(graph, focus_node, radius=depth).copy()
         omitted.step("focus", graph)
     if min_degree:
@@ -132,7 +126,7 @@ def full_graph(store: ox.Store) -> nx.Graph:
     return graph
 
 
-def resolve(graph: nx.Graph, focus: str, *, base: str = DEFAULT_BASE) -> str:
+def find_node(graph: nx.Graph, focus: str, *, base: str = DEFAULT_BASE) -> str:
     """The node `focus` names: an IRI, an IRI relative to `base`, a label, alias or arXiv id.
 
     Labels and aliases match without regard to case; when several nodes share one, the most
@@ -192,7 +186,7 @@ _STEP_NAMES = {
 
 
 def _rows(store: ox.Store, query: str) -> Iterable[ox.QuerySolution]:
-    return store.query(_PREFIXES + query)  # type: ignore[return-value]
+    return select(store, SPARQL_PREFIXES + query)
 
 
 def _text(term: Any) -> str | None:

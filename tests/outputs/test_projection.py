@@ -1,4 +1,4 @@
-"""kg.projection: the networkx view of the store that the viewer and GraphML/GEXF exports share."""
+"""kg.outputs.projection: the networkx view that the viewer and GraphML/GEXF exports share."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.projection import NODE_TYPES, ProjectionError, omitted_summary, project, resolve
+from kg.errors import ProjectionError
+from kg.outputs.projection import NODE_TYPES, find_node, omitted_summary, project
 from kg.store import open_store
 
-FIXTURE = Path(__file__).parent / "outputs" / "viewer_fixture.ttl"
+FIXTURE = Path(__file__).parent / "viewer_fixture.ttl"
 B = "https://w3id.org/medimg-kg/"
 MEDSAM = B + "paper/arxiv/2401.00001"
 IMG = B + "paper/arxiv/2402.00002"
@@ -96,11 +97,11 @@ def test_types_without_papers_link_by_shared_papers(store: ox.Store) -> None:
 
 def test_focus_by_label_alias_iri_and_arxiv_id(store: ox.Store) -> None:
     graph = project(store)
-    assert resolve(graph, "segment anything model") == B + "model/sam"
-    assert resolve(graph, "UNet") == B + "model/u-net"
-    assert resolve(graph, "model/sam") == B + "model/sam"
-    assert resolve(graph, B + "model/sam") == B + "model/sam"
-    assert resolve(graph, "2401.00001") == MEDSAM
+    assert find_node(graph, "segment anything model") == B + "model/sam"
+    assert find_node(graph, "UNet") == B + "model/u-net"
+    assert find_node(graph, "model/sam") == B + "model/sam"
+    assert find_node(graph, B + "model/sam") == B + "model/sam"
+    assert find_node(graph, "2401.00001") == MEDSAM
 
 
 def test_focus_and_depth(store: ox.Store) -> None:

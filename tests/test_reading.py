@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kg.pipeline import ReadSummary, iter_papers
+from kg.reading import ReadSummary, iter_papers
 
 ABSTRACT_A = (
     "We train a compact segmentation network for knee cartilage on MRI and compare it with "

@@ -1,0 +1,196 @@
+"""What happens when a batch lands in a store that may already hold some of its papers.
+
+Within one build the identity pass (kg.reading) has already merged every record of a paper.
+Across builds the store is the only memory, and this module is the write policy:
+
+- Recognising stored papers (`adopt_stored_identities`): a record without an arXiv id whose
+  title or abstract key matches a stored paper adopts that paper's id; a stored paper that
+  was minted from its title is renamed when a later record brings its arXiv id
+  (`rename_paper`). Either way the paper stays one node.
+- Loading (`load_batch`): a batch none of whose papers is stored goes in through the bulk
+  loader (one set of SST files, all or nothing), or one transaction when it is very large.
+  Otherwise the first source wins: a single-valued property (title, abstract, date) keeps
+  its stored value, the new value is left out with the mentions whose offsets count in it
+  and the links only those mentions supported, and the paper counts as a conflict.
+
+Which properties are single-valued, what a mention node is and which properties are links
+comes from kg.graph; this module parses no IRI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import pyoxigraph as ox
+
+from kg.errors import StoreError
+from kg.graph import LINK_PROPERTIES, SINGLE_VALUED, evidence_in, owned_prefix, term_value
+from kg.identity import paper_path, text_keys
+from kg.ontology import KG, RDF
+from kg.records import PaperRecord
+from kg.store import add_batch, first_line, select
+from kg.work import BatchResult
+
+# Oxigraph's bulk loader turns up to this many quads into one set of SST files and ingests
+# them with a single RocksDB IngestExternalFiles call: all of the batch lands, or none of it.
+BULK_LIMIT = 1_000_000
+
+_A = ox.NamedNode(str(RDF.type))
+_TEXT_KEYS = (ox.NamedNode(str(KG.titleKey)), ox.NamedNode(str(KG.abstractKey)))
+
+
+# ------------------------------------------------------------------------ identities
+
+
+def has_keyed_papers(store: ox.Store) -> bool:
+    """Whether any stored paper can lend its identity (a first build skips the lookups)."""
+    return any(next(store.quads_for_pattern(None, key, None, None), None) for key in _TEXT_KEYS)
+
+
+def adopt_stored_identities(
+    store: ox.Store, batch: Sequence[PaperRecord], base: str
+) -> list[PaperRecord]:
+    """Return the batch with ids adopted from matching stored papers (renaming those that
+    were minted from a title when the batch brings their arXiv id)."""
+    wanted = {key for record in batch for key in text_keys(record)}
+    if not wanted:
+        return list(batch)
+    values = " ".join(str(ox.Literal(key)) for key in sorted(wanted))
+    title_key, abstract_key = _TEXT_KEYS
+    rows = select(
+        store,
+        f"SELECT ?paper ?key ?arxiv WHERE {{ VALUES ?key {{ {values} }} "
+        f"{{ ?paper {title_key} ?key }} UNION {{ ?paper {abstract_key} ?key }} "
+        f"OPTIONAL {{ ?paper {ox.NamedNode(str(KG.arxivId))} ?arxiv }} }}"
+    )
+    stored: dict[str, list[tuple[str, str | None]]] = {}
+    for row in rows:
+        arxiv = row["arxiv"].value if row["arxiv"] is not None else None
+        stored.setdefault(row["key"].value, []).append((row["paper"].value, arxiv))
+    if not stored:
+        return list(batch)
+    adopted = []
+    for record in batch:
+        matches = [m for key in text_keys(record) for m in stored.get(key, ())]
+        if not record.arxiv:
+            ids = sorted({arxiv for _, arxiv in matches if arxiv})
+            if len(ids) == 1:  # ambiguous matches are left alone rather than guessed
+                record = replace(record, arxiv=ids[0])
+        else:
+            ours = base + paper_path(record)
+            for paper, arxiv in matches:
+                if arxiv is None and paper != ours:
+                    rename_paper(store, paper, ours)
+        adopted.append(record)
+    return adopted
+
+
+def rename_paper(store: ox.Store, old: str, new: str) -> None:
+    """Move a paper and the nodes minted under its IRI (roles, sources, mentions) to `new`.
+
+    Nodes under the paper keep their suffixes, so the result equals a build that knew the
+    new identity from the start. One SPARQL update, so the move is atomic.
+    """
+    prefix = owned_prefix(old)
+
+    Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+    def moved(term: Term) -> Term:
+        if isinstance(term, ox.NamedNode) and (term.value == old or term.value.startswith(prefix)):
+            return ox.NamedNode(new + term.value[len(old):])
+        return term
+
+    owned = f"FILTER(?x = {ox.NamedNode(old)} || STRSTARTS(STR(?x), {ox.Literal(prefix)}))"
+    quads = {
+        ox.Quad(s, p, o, ox.DefaultGraph())
+        for query in (f"SELECT ?x ?p ?o WHERE {{ ?x ?p ?o {owned} }}",
+                      f"SELECT ?s ?p ?x WHERE {{ ?s ?p ?x {owned} }}")
+        for s, p, o in (tuple(row) for row in select(store, query))
+    }
+    if not quads:
+        return
+    delete = " ".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
+    insert = " ".join(f"{moved(q.subject)} {q.predicate} {moved(q.object)} ." for q in quads)
+    store.update(f"DELETE DATA {{ {delete} }} ; INSERT DATA {{ {insert} }}")
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def load_batch(store: ox.Store, result: BatchResult, bulk_limit: int = BULK_LIMIT) -> int:
+    """Load one batch atomically; returns how many of its papers conflicted with stored ones.
+
+    A batch of new papers goes through the bulk loader when it has fewer than `bulk_limit`
+    quads, else through one transaction; a batch with stored papers keeps their stored
+    single values (see the module docstring).
+    """
+    stored = _stored_values(store, result.papers) if _any_stored(store, result.papers) else {}
+    if not stored:
+        try:
+            if result.nquads.count(b"\n") < bulk_limit:
+                # The bulk loader writes SST files directly: several times faster than a
+                # transactional load (measured in bench/throughput.py), and still atomic here.
+                store.bulk_load(result.nquads, format=ox.RdfFormat.N_QUADS)
+            else:
+                store.load(result.nquads, format=ox.RdfFormat.N_QUADS)
+        except OSError as exc:
+            raise StoreError(f"writing to the store failed: {first_line(exc)}") from None
+        return 0
+    quads = list(ox.parse(result.nquads, format=ox.RdfFormat.N_QUADS))
+    kept, conflicts = keep_stored_values(stored, quads)
+    add_batch(store, kept)
+    return conflicts
+
+
+def _any_stored(store: ox.Store, papers: Sequence[str]) -> bool:
+    # One index lookup per paper; the conflict query only runs when one is already there.
+    return any(next(store.quads_for_pattern(ox.NamedNode(iri), _A, None, None), None)
+               for iri in papers)
+
+
+def _stored_values(store: ox.Store, papers: Sequence[str]) -> dict[tuple[str, str], set[str]]:
+    """Single-valued properties the store already holds for these papers."""
+    iris = " ".join(str(ox.NamedNode(iri)) for iri in papers)
+    preds = " ".join(str(ox.NamedNode(p)) for p in SINGLE_VALUED)
+    stored: dict[tuple[str, str], set[str]] = {}
+    query = f"SELECT * {{ VALUES ?p {{ {iris} }} VALUES ?pred {{ {preds} }} ?p ?pred ?o }}"
+    for row in select(store, query):
+        stored.setdefault((row["p"].value, row["pred"].value), set()).add(row["o"].value)
+    return stored
+
+
+def keep_stored_values(
+    stored: dict[tuple[str, str], set[str]], quads: list[ox.Quad]
+) -> tuple[list[ox.Quad], int]:
+    """Drop new single values that contradict stored ones, and the mentions counted in the
+    dropped text; return the quads to add and how many papers conflicted."""
+    replaced: dict[str, set[str | None]] = {}
+    kept = []
+    for quad in quads:
+        values = stored.get((term_value(quad.subject), quad.predicate.value))
+        if values and term_value(quad.object) not in values:
+            replaced.setdefault(term_value(quad.subject), set()).add(
+                SINGLE_VALUED[quad.predicate.value])
+            continue
+        kept.append(quad)
+    fields = {paper: {name for name in names if name} for paper, names in replaced.items()}
+    if any(fields.values()):
+        kept = _drop_mentions_in(kept, fields)
+    return kept, len(replaced)
+
+
+def _drop_mentions_in(quads: list[ox.Quad], fields: dict[str, set[str]]) -> list[ox.Quad]:
+    """Remove mentions whose offsets count in a title or abstract that was not stored, and the
+    paper links that only those mentions supported."""
+    evidence = evidence_in(quads)
+    doomed = {e.node for e in evidence if e.field in fields.get(e.paper, ())}
+    if not doomed:
+        return quads
+    supported = {(e.paper, e.entity) for e in evidence if e.node not in doomed}
+
+    def unsupported_link(q: ox.Quad) -> bool:
+        return (q.predicate.value in LINK_PROPERTIES
+                and (term_value(q.subject), term_value(q.object)) not in supported)
+
+    return [q for q in quads if term_value(q.subject) not in doomed and not unsupported_link(q)]

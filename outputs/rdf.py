@@ -1,0 +1,43 @@
+"""The stored graph in an RDF serialization, through Oxigraph's own writers (fast), written
+to a temporary name and renamed, so a failed export never leaves a truncated file where a
+good one was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import ExportError
+from kg.ontology import PREFIXES
+from kg.shards import write_output
+
+RDF_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nq": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+# Formats without named graphs need to be told which graph to write; ours is the default one.
+_SINGLE_GRAPH = {"turtle", "nt", "jsonld", "rdfxml"}
+
+
+def export_rdf(store: ox.Store, fmt: str, path: str | Path, base: str | None = None) -> None:
+    """Serialize the whole store in one of RDF_FORMATS to `path`."""
+    if fmt not in RDF_FORMATS:
+        raise ExportError(f"unknown RDF format {fmt!r}; choose from {', '.join(RDF_FORMATS)}")
+    prefixes = dict(PREFIXES)
+    if base:
+        prefixes["kgi"] = base
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as out:
+            store.dump(
+                out, RDF_FORMATS[fmt],
+                from_graph=ox.DefaultGraph() if fmt in _SINGLE_GRAPH else None,
+                prefixes=prefixes if fmt in {"turtle", "trig", "rdfxml"} else None,
+            )
+
+    write_output(path, write)
