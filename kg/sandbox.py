@@ -99,7 +99,7 @@ class Worker:
             raise ServeError(f"the query process failed to start: {exc}") from None
         if "error" in reply:
             self.kill()
-            kind = StoreError if reply.get("kind") == "StoreError" else ServeError
+            kind = StoreError if reply.get("kind") in ("StoreError", "MissingStoreError") else ServeError
             raise kind(reply["error"])
         return self
 
@@ -233,7 +233,7 @@ def run_query(
             raise
         worker.close()
         if "error" in reply:
-            raise (StoreError if reply.get("kind") == "StoreError" else QueryError)(
+            raise (StoreError if reply.get("kind") in ("StoreError", "MissingStoreError") else QueryError)(
                 reply["error"])
         with open(out, "rb") as handle:
             shutil.copyfileobj(handle, output, 1 << 16)
@@ -256,7 +256,7 @@ def worker_main() -> None:
     try:
         # Import now, not at the first query: a worker is started before it is needed.
         import kg.query  # noqa: F401
-        import kg.serve  # noqa: F401
+        import kg.protocol  # noqa: F401
         from kg.store import open_store
 
         store = open_store(config["store"], read_only=not config.get("writable"))
@@ -334,7 +334,7 @@ def _answer_cli(store: Any, request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _answer_http(store: Any, request: dict[str, Any]) -> dict[str, Any]:
-    from kg.serve import answer_query
+    from kg.protocol import answer_query
 
     try:
         with open(request["out"], "wb") as handle:

@@ -18,6 +18,7 @@ from kg.cli import cli
 from kg.errors import FetchError
 from kg.fetch import fetch_arxiv
 from kg.fetch.pages import PageDir
+from kg.ontology import SPARQL_PREFIXES
 from kg.sources import iter_records
 from kg.store import open_store
 
@@ -67,7 +68,7 @@ def test_250_papers_in_3_pages_at_least_3_s_apart_then_built(tmp_path):
     assert built.exit_code == 0, built.output
     assert "papers            250" in built.output
     rows = list(open_store(store, read_only=True).query("""
-        PREFIX schema: <https://schema.org/> PREFIX kg: <https://w3id.org/medimg-kg/ontology#>
+        """ + SPARQL_PREFIXES + """
         SELECT ?id ?title ?abstract ?date (COUNT(?role) AS ?authors) WHERE {
           ?p kg:arxivId ?id ; schema:name ?title ; schema:abstract ?abstract ;
              schema:datePublished ?date ; schema:author ?role }

@@ -125,6 +125,15 @@ def arxiv_from_url(url: str) -> str | None:
     return m[1] if m else None
 
 
+_ARXIV_TAG_RE = re.compile(rf"\barXiv:\s*({ARXIV_ID})(?:v\d+)?", re.I)
+
+
+def arxiv_from_text(text: str) -> str | None:
+    """arXiv id without version from an `arXiv:ID` mention."""
+    m = _ARXIV_TAG_RE.search(text)
+    return m[1] if m else None
+
+
 def arxiv_url(arxiv_id: str) -> str:
     return f"https://arxiv.org/abs/{arxiv_id}"
 

@@ -120,12 +120,17 @@ def test_config_hash_is_stable(extractor):
     assert len(extractor.config_hash) == 40
 
 
-def test_doc_extensions_expose_the_components_work(extractor):
-    doc = extractor.nlp("Title\n\nWe propose ZapNet, a novel network, for CT scans.")
-    assert doc._.kg_text.startswith("Title")
-    assert "ZapNet" in doc._.kg_words.words
-    assert doc._.kg_sentences[0] == 0
-    assert {e.name for e in doc._.kg_entities} >= {"ZapNet", "CT"}
+def test_results_are_spans_with_labels_and_kb_ids(extractor):
+    text = "Title\n\nWe propose ZapNet, a novel network, for CT scans."
+    doc = extractor.nlp(text)
+    assert doc.text == text  # the tokens cover the text exactly
+    assert "ZapNet" in [t.text for t in doc]
+    found = {(s.text, s.label_, s.kb_id_) for s in doc.spans["kg_entities"]}
+    assert ("ZapNet", "MODEL", "model/zapnet") in found
+    assert any(t.startswith("CT") and (label, kb) == ("MODALITY", "modality/ct")
+               for t, label, kb in found)
+    # every candidate entity is a span too, labelled with the rules' guess
+    assert "ZapNet" in {s.text for s in doc.spans["kg_candidates"]}
 
 
 def test_repeated_words_are_found_at_every_occurrence(extractor):

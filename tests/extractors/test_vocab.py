@@ -6,8 +6,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from kg import DEFAULT_BASE
-from kg.extractors.factories import shared_vocabulary
 from kg.extractors.normalize import slugify
+from kg.extractors.vocab import shared_vocabulary
 from kg.ontology import MLS, SCHEMA, vocab_paths
 
 MODALITIES = {

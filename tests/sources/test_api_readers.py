@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from kg.errors import InputError, RecordError
 from kg.graph import GraphMapper
+from kg.ontology import PREFIXES
 from kg.sources import detect_format, iter_records
 
 DATA = Path(__file__).parent / "data"
@@ -205,7 +206,7 @@ def test_graph_keeps_pmcid_keywords_and_every_affiliation():
     article = records[0]
     store = ox.Store()
     store.extend(GraphMapper().paper_quads(article))
-    schema, kg = "https://schema.org/", "https://w3id.org/medimg-kg/ontology#"
+    schema, kg = PREFIXES["schema"], PREFIXES["kg"]
     paper = "<https://w3id.org/medimg-kg/paper/doi/10.9999/jpbi.2025.0101>"
 
     def values(query: str) -> list[str]:
