@@ -6,60 +6,86 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from importlib import resources
+from pathlib import Path
 
 import spacy
+from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.extractors import factories
+from kg.extractors import classifier as _classifier  # noqa: F401  (registers kg_classifier)
+from kg.extractors import factories  # noqa: F401  (registers the rule components)
+from kg.extractors.state import FIELD_SEPARATOR, state
+from kg.extractors.tokenizer import Tokenizer
+from kg.extractors.vocab import shared_vocabulary
 from kg.extractors.words import sentence_of
 from kg.records import Mention, PaperRecord
 
 # bump when a rule changes what is extracted: part of the PROV run IRI
-RULES_VERSION = "2"
-PIPELINE = ("kg_words", "kg_abbreviations", "kg_vocabulary", "kg_names", "kg_resolve")
-_COMPONENT_OF_RULE = {"kg_vocabulary", "kg_names", "kg_resolve"}
+RULES_VERSION = "3"
+RULE_STAGES = ("kg_abbreviations", "kg_vocabulary", "kg_names", "kg_candidates")
 _PLURAL = {"model": "models", "dataset": "datasets", "modality": "modalities", "task": "tasks"}
 
-__all__ = ["Extractor", "entities", "RULES_VERSION"]
+__all__ = ["Extractor", "build_pipeline", "entities", "RULES_VERSION"]
+
+
+def shipped_classifier() -> Path | None:
+    """The trained kg_classifier weights shipped as package data, if any."""
+    folder = Path(str(resources.files("kg.extractors").joinpath("model")))
+    return folder if (folder / "model").exists() else None
+
+
+def build_pipeline(*, classifier: bool = True, classifier_dir: Path | None = None,
+                   threshold: float = 0.5) -> Language:
+    """spacy.blank("en") with the extractor's tokenizer and the kg_ components; the
+    learned classifier (shipped weights, or `classifier_dir`) unless `classifier` is off."""
+    nlp = spacy.blank("en")
+    nlp.tokenizer = Tokenizer(nlp.vocab)
+    for name in RULE_STAGES:
+        nlp.add_pipe(name)
+    weights = classifier_dir or shipped_classifier()
+    if classifier and weights is not None:
+        nlp.add_pipe("kg_classifier").from_disk(weights, exclude=["vocab"])
+    nlp.add_pipe("kg_entities", config={"threshold": threshold})
+    return nlp
 
 
 class Extractor:
-    """spacy.blank("en") plus the kg_ components; `extract` turns records into mentions."""
+    """The pipeline of build_pipeline; `extract` turns records into mentions."""
 
-    def __init__(self, batch_size: int = 256) -> None:
-        self.nlp = spacy.blank("en")
-        self.nlp.tokenizer = factories.TextTokenizer(self.nlp.vocab)
-        for name in PIPELINE:
-            self.nlp.add_pipe(name)
+    def __init__(self, batch_size: int = 256, *, classifier: bool = True,
+                 classifier_dir: Path | None = None, threshold: float = 0.5) -> None:
+        self.nlp = build_pipeline(classifier=classifier, classifier_dir=classifier_dir,
+                                  threshold=threshold)
         self.batch_size = batch_size
 
     @property
     def config_hash(self) -> str:
         """Stable over runs: vocabulary files, generic word list and rules version."""
         digest = hashlib.sha1(RULES_VERSION.encode())
-        digest.update(factories.shared_vocabulary().digest.encode())
+        digest.update(shared_vocabulary().digest.encode())
         generic = resources.files("kg.extractors").joinpath("generic.txt").read_bytes()
         digest.update(generic)
+        if "kg_classifier" in self.nlp.pipe_names:
+            digest.update(self.nlp.get_pipe("kg_classifier").model.to_bytes())
         return digest.hexdigest()
 
     def extract(self, records: Sequence[PaperRecord]) -> list[list[Mention]]:
         """One list of mentions per record, in record order."""
-        texts = [(r.title or "") + factories.FIELD_SEPARATOR + (r.abstract or "")
-                 for r in records]
+        texts = [(r.title or "") + FIELD_SEPARATOR + (r.abstract or "") for r in records]
         docs = self.nlp.pipe(texts, batch_size=self.batch_size)
         return [_mentions(record, doc) for record, doc in zip(records, docs, strict=True)]
 
 
 def _mentions(record: PaperRecord, doc: Doc) -> list[Mention]:
-    st = factories.state(doc)
+    st = state(doc)
     if not st.entities:
         return []
     text = st.text
-    split = len(record.title or "") + len(factories.FIELD_SEPARATOR)
+    split = len(record.title or "") + len(FIELD_SEPARATOR)
     starts = st.sentence_starts()
     out = []
     for r in st.entities:
-        field, base = ("title", 0) if r.end <= split - len(factories.FIELD_SEPARATOR) \
+        field, base = ("title", 0) if r.end <= split - len(FIELD_SEPARATOR) \
             else ("abstract", split)
         s_start, s_end = sentence_of(text, starts, r.start)
         # A sentence never reaches across the title/abstract boundary.

@@ -1,8 +1,13 @@
-"""Candidate mentions: what the matching components find before merging decides."""
+"""Candidate mentions and candidate entities: what matching finds before deciding.
+
+Matching (vocabulary, rules, abbreviation definitions) proposes `Candidate` spans; the
+merging steps (resolve.py) join those naming the same thing into a `Group`; the decision
+(decide.py) keeps a group as an entity or drops it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kg.extractors.vocab import Entry
 
@@ -29,3 +34,30 @@ class Candidate:
     family: Entry | None = None
     variant: str | None = None  # the edition or version part of a variant name
     role: str = "used"
+
+
+@dataclass
+class Group:
+    """The candidates of one paper that name the same thing, and what the rules make of it.
+
+    `verdict` is the rules' decision: (kind, key, name, role), or None when the rules
+    alone would drop the group. `long_form` is set when the text defines an abbreviation
+    for it. `scores` holds the learned classifier's probability per kind.
+    """
+
+    members: list[Candidate]
+    verdict: tuple[str, str, str, str] | None
+    kind: str | None  # the rules' best guess even when the verdict drops the group
+    name: str
+    long_form: Candidate | None = None
+    short_form: Candidate | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def entry(self) -> Entry | None:
+        return next((c.entry for c in self.members if c.entry is not None), None)
+
+    @property
+    def representative(self) -> Candidate:
+        """The member the classifier reads first: the long form, else the first mention."""
+        return self.long_form or min(self.members, key=lambda c: c.start)

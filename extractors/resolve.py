@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import compress
 
-from kg.extractors.candidates import Candidate
+from kg.extractors.candidates import Candidate, Group
 from kg.extractors.normalize import merge_key, slugify
 from kg.extractors.rules import INTRO_VERBS, NAMING_VERBS
 from kg.extractors.shapes import (
@@ -131,23 +131,56 @@ def resolve(
     vocab: Vocabulary,
     sentence_starts: Callable[[], list[int]],
     words: Words,
-) -> list[Resolved]:
-    """Entities with their mentions for one doc."""
-    out: list[Resolved] = []
-    # modalities and tasks come only from the vocabulary and never compete with names
+) -> tuple[list[Resolved], list[Group]]:
+    """Modality and task mentions, and the candidate entities (groups) of one doc."""
+    out = vocabulary_mentions(candidates)
+    blocked = [(r.start, r.end) for r in out]
+    names = name_candidates(text, candidates, blocked)
+    by_span, links, weak = link_definitions(text, names, definitions, blocked,
+                                            sentence_starts)
+    final = _drop_overlaps(drop_nested(by_span.values(), links))
+    union, index = group_by_identity(final, links, vocab)
+    add_short_form_repeats(text, final, links, union, index, words)
+    groups = make_groups(final, union, links)
+    groups.extend(weak_groups(text, weak, final))
+    return out, groups
+
+
+def vocabulary_mentions(candidates: list[Candidate]) -> list[Resolved]:
+    """Modalities and tasks: they come only from the vocabulary and never compete."""
+    out = []
     for c in candidates:
         if c.kind in ("modality", "task") and c.entry is not None:
             e = c.entry
             out.append(Resolved(c.kind, e.key, e.label, c.start, c.end, c.surface,
                                 c.confidence, c.extractor, "used", e.notation))
-    blocked = [(c.start, c.end) for c in out]
+    return out
+
+
+def name_candidates(text: str, candidates: list[Candidate],
+                    blocked: list[tuple[int, int]]) -> list[Candidate]:
+    """Model and dataset candidates that are more than modality/task words, overlaps
+    settled."""
     names = [c for c in candidates if c.kind in ("model", "dataset", None)
              and not (c.entry is None and _covered(text, c.start, c.end, blocked))]
-    names = _drop_overlaps(names)
+    return _drop_overlaps(names)
+
+
+Link = tuple[Candidate, Candidate]
+
+
+def link_definitions(
+    text: str, names: list[Candidate], definitions: list[tuple[int, int, int, int]],
+    blocked: list[tuple[int, int]], sentence_starts: Callable[[], list[int]],
+) -> tuple[dict[tuple[int, int], Candidate], list[Link], list[Link]]:
+    """Join each "long form (SF)" definition's two sides, minting the missing side.
+
+    Returns the candidates by span, the (long, short) links, and weak links: definitions
+    no cue supports, kept apart for the classifier to judge.
+    """
     by_span = {(c.start, c.end): c for c in names}
-    # abbreviation definitions: link both sides, minting the missing side
-    links: list[tuple[Candidate, Candidate]] = []
-    long_spans: list[tuple[int, int]] = []
+    links: list[Link] = []
+    weak: list[Link] = []
     for ls, le, ss, se in definitions:
         if _covered(text, ss, se, blocked) or _covered(text, ls, le, blocked):
             continue  # "magnetic resonance imaging (MRI)": a modality, not a name
@@ -159,14 +192,19 @@ def resolve(
         if sc is None and lc is None:
             begin = max((s for s in sentence_starts() if s <= ls), default=0)
             intro = bool(_INTRO_CONTEXT.search(text[max(begin, ls - 40):ls]))
+            role = "proposed" if intro else "used"
             kind = _accept_definition(text[ls:le], text[ss:se], intro)
             if kind is None:
                 # the short form may still be a known name used elsewhere with a cue
                 kind = next((c.kind for c in names if c.entry is None and c.kind
                              and merge_key(c.surface) == merge_key(text[ss:se])), None)
-                if kind is None:
-                    continue
-            role = "proposed" if intro else "used"
+            if kind is None:
+                weak.append((
+                    Candidate(ls, le, text[ls:le], None, 0.6, NAME, "definition-weak", 1,
+                              role=role),
+                    Candidate(ss, se, text[ss:se], None, 0.6, NAME, "definition-weak", 1,
+                              role=role)))
+                continue
             lc = Candidate(ls, le, text[ls:le], kind, 0.85, NAME, "definition", 2, role=role)
             sc = Candidate(ss, se, text[ss:se], kind, 0.85, NAME, "definition", 2, role=role)
         elif lc is None:
@@ -181,12 +219,22 @@ def resolve(
             if (c.start, c.end) not in by_span:
                 by_span[(c.start, c.end)] = c
         links.append((lc, sc))
-        long_spans.append((ls, le))
-    # names nested inside a defined long form are part of it ("... U-Net (SRE U-Net)")
-    final = sorted(by_span.values(), key=lambda c: c.start)
-    final = [c for c in final if not any(ls <= c.start and c.end <= le and (c.start, c.end)
-                                         != (ls, le) for ls, le in long_spans)]
-    final = _drop_overlaps(final)
+    return by_span, links, weak
+
+
+def drop_nested(cands, links: list[Link]) -> list[Candidate]:
+    """Names inside a defined long form are part of it ("... U-Net (SRE U-Net)")."""
+    long_spans = [(lc.start, lc.end) for lc, _ in links]
+    final = sorted(cands, key=lambda c: c.start)
+    return [c for c in final if not any(ls <= c.start and c.end <= le and (c.start, c.end)
+                                        != (ls, le) for ls, le in long_spans)]
+
+
+def group_by_identity(final: list[Candidate], links: list[Link],
+                      vocab: Vocabulary) -> tuple[_Union, dict[int, int]]:
+    """Join candidates naming the same thing: one vocabulary concept, one variant of a
+    family, one new name (merge key), a family and its single variant, a definition's
+    two sides."""
     index = {id(c): i for i, c in enumerate(final)}
     union = _Union(len(final))
     first_by_identity: dict[str, int] = {}
@@ -217,34 +265,72 @@ def resolve(
     for lc, sc in links:
         if id(lc) in index and id(sc) in index:
             union.join(index[id(lc)], index[id(sc)])
-    # later occurrences of a defined short form ("SFCN ... SFCN's ...")
+    return union, index
+
+
+def add_short_form_repeats(text: str, final: list[Candidate], links: list[Link],
+                           union: _Union, index: dict[int, int], words: Words) -> None:
+    """Later occurrences of a defined short form ("SFCN ... SFCN's ...") join its group."""
     shorts = {text[sc.start:sc.end]: sc for _, sc in links if id(sc) in index}
-    if shorts:
-        taken = {c.start for c in final}
-        for k in compress(range(len(words)), map(shorts.__contains__, words.words)):
-            start, end, word = words.starts[k], words.ends[k], words.words[k]
-            src = shorts[word]
-            if start in taken:
-                continue
-            c = Candidate(start, end, word, src.kind, src.confidence, NAME,
-                          "definition", src.strength)
-            final.append(c)
-            union.parent.append(len(union.parent))
-            union.join(len(final) - 1, index[id(src)])
-    groups: dict[int, list[Candidate]] = defaultdict(list)
-    for i, c in enumerate(final):
-        groups[union.find(i)].append(c)
-    long_ids = {id(lc) for lc, _ in links}
-    for members in groups.values():
-        entity = _entity(members, long_ids)
-        if entity is None:
+    if not shorts:
+        return
+    taken = {c.start for c in final}
+    for k in compress(range(len(words)), map(shorts.__contains__, words.words)):
+        start, end, word = words.starts[k], words.ends[k], words.words[k]
+        src = shorts[word]
+        if start in taken:
             continue
-        kind, key, name, role = entity
-        conf = max(c.confidence for c in members)
-        for c in members:
-            out.append(Resolved(kind, key, name, c.start, c.end, c.surface, conf,
-                                c.extractor, role, None))
-    return sorted(out, key=lambda r: (r.start, r.end))
+        c = Candidate(start, end, word, src.kind, src.confidence, NAME,
+                      "definition", src.strength)
+        final.append(c)
+        union.parent.append(len(union.parent))
+        union.join(len(final) - 1, index[id(src)])
+
+
+def make_groups(final: list[Candidate], union: _Union, links: list[Link]) -> list[Group]:
+    """One Group per union-find component, with the rules' verdict."""
+    members: dict[int, list[Candidate]] = defaultdict(list)
+    for i, c in enumerate(final):
+        members[union.find(i)].append(c)
+    long_ids = {id(lc): (lc, sc) for lc, sc in links}
+    groups = []
+    for group in members.values():
+        link = next((long_ids[id(c)] for c in group if id(c) in long_ids), None)
+        verdict = _entity(group, set(long_ids))
+        kind = verdict[0] if verdict else _guess_kind(group)
+        name = verdict[2] if verdict else (link[0].surface if link else max(
+            group, key=lambda c: (c.strength, -c.start)).surface)
+        groups.append(Group(group, verdict, kind, name,
+                            long_form=link[0] if link else None,
+                            short_form=link[1] if link else None))
+    return groups
+
+
+def weak_groups(text: str, weak: list[Link], final: list[Candidate]) -> list[Group]:
+    """Definitions no cue supports, where they overlap no other candidate: the rules drop
+    them, the classifier may keep them ("graph disentanglement learning (GDL)")."""
+    spans = [(c.start, c.end) for c in final]
+    out = []
+    for lc, sc in weak:
+        if any(a < lc.end and lc.start < b or a < sc.end and sc.start < b for a, b in spans):
+            continue
+        if is_generic(lc.surface) or is_generic(sc.surface):
+            continue
+        out.append(Group([lc, sc], None, _guess_kind([lc, sc]) or "model", lc.surface,
+                         long_form=lc, short_form=sc))
+        spans += [(lc.start, lc.end), (sc.start, sc.end)]
+    return out
+
+
+def _guess_kind(members: list[Candidate]) -> str | None:
+    votes: dict[str, int] = defaultdict(int)
+    for c in members:
+        if c.kind in ("model", "dataset"):
+            votes[c.kind] += c.strength
+    if votes:
+        return max(sorted(votes), key=lambda k: votes[k])
+    last = members[0].surface.split()[-1].lower() if members[0].surface.split() else ""
+    return "dataset" if last in _LF_DATASET_HEADS else "model"
 
 
 def _entity(members: list[Candidate], long_ids: set[int]) -> tuple[str, str, str, str] | None:

@@ -1,24 +1,14 @@
-"""The SKOS vocabulary (ontology/vocab/*.ttl) as lookup tables for the matcher."""
+"""The vocabulary (kg.ontology.vocabulary concepts) as lookup tables for the matcher."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from functools import lru_cache
 
-import pyoxigraph as ox
-
-from kg import DEFAULT_BASE
 from kg.extractors.normalize import exact_key, loose_key
 from kg.extractors.words import split_words
-
-SCHEME_KINDS = {
-    "scheme/models": "model",
-    "scheme/datasets": "dataset",
-    "scheme/modalities": "modality",
-    "scheme/tasks": "task",
-}
+from kg.ontology.vocabulary import Concept, load_concepts
 
 
 @dataclass(frozen=True)
@@ -105,40 +95,17 @@ class Vocabulary:
         return self.loose.get(" ".join(words))
 
 
-_SKOS = "http://www.w3.org/2004/02/skos/core#"
-
-
-def load_vocabulary(paths: Iterable[Path], base: str = DEFAULT_BASE) -> Vocabulary:
-    """Parse the SKOS files; concept IRIs under `base` become base-free keys."""
-    vocab = Vocabulary()
-    digest = hashlib.sha1()
-    for path in sorted(Path(p) for p in paths):
-        data = path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + data)
-        # concept IRI -> property -> values in file order
-        concepts: dict[str, dict[str, list[str]]] = {}
-        for triple in ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=base):
-            if isinstance(triple.subject, ox.NamedNode) and triple.predicate.value.startswith(
-                    _SKOS):
-                props = concepts.setdefault(triple.subject.value, {})
-                props.setdefault(triple.predicate.value[len(_SKOS):], []).append(
-                    triple.object.value)
-        # sorted: when two concepts share an alias, the first key wins on every run
-        for concept, scheme in sorted((c, s) for c, props in concepts.items()
-                                      for s in props.get("inScheme", ())):
-            kind = SCHEME_KINDS.get(scheme.removeprefix(base))
-            labels = concepts[concept].get("prefLabel")
-            if kind is None or not labels:
-                continue
-            notations = sorted(concepts[concept].get("notation", ()))
-            vocab.add(
-                Entry(
-                    key=concept.removeprefix(base),
-                    kind=kind,
-                    label=labels[0],
-                    aliases=tuple(sorted(concepts[concept].get("altLabel", ()))),
-                    notation=notations[0] if notations else None,
-                )
-            )
-    vocab.digest = digest.hexdigest()
+def build_vocabulary(concepts: Iterable[Concept], digest: str = "") -> Vocabulary:
+    """Lookup tables over plain concepts (kg.ontology.vocabulary)."""
+    vocab = Vocabulary(digest=digest)
+    for c in concepts:
+        vocab.add(Entry(key=c.key, kind=c.kind, label=c.label, aliases=c.aliases,
+                        notation=c.notation))
     return vocab
+
+
+@lru_cache(maxsize=1)
+def shared_vocabulary() -> Vocabulary:
+    """The vocabulary shipped in kg.ontology (vocab/*.ttl), parsed once per process."""
+    concepts, digest = load_concepts()
+    return build_vocabulary(concepts, digest)

@@ -1,0 +1,156 @@
+"""The learned part: a span categorizer that keeps or drops, and types, candidate entities.
+
+`kg_classifier` is spaCy's SpanCategorizer with two registered parts of our own:
+
+- the suggester "kg.candidate_suggester.v1" proposes one span per candidate entity (the
+  representative mention of each Group that kg_candidates made), so the classifier judges
+  what the rules found rather than every n-gram;
+- the model "kg.CandidateClassifier.v1" is a linear model (thinc's SparseLinear with a
+  logistic output) over the hashed features of features.py: fast enough to run on every
+  abstract of a large build, and small enough to ship (2 x 2^18 weights).
+
+Training (training.py) uses `spacy train` with extractors/classifier.cfg; spans whose group
+matches an optional gold entity carry no loss ("kg_ignore" in the reference doc). After
+prediction, each Group holds its probabilities in `group.scores`, which kg_entities reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy
+from spacy.language import Language
+from spacy.pipeline.spancat import SpanCategorizer
+from spacy.tokens import Doc
+from spacy.training import Example
+from spacy.util import registry
+from thinc.api import Logistic, Model, Ops, SparseLinear_v2, chain, get_current_ops
+from thinc.types import Floats2d, Ragged
+
+from kg.extractors.features import feature_ids, group_features
+from kg.extractors.state import state
+
+IGNORE_KEY = "kg_ignore"
+LABELS = {"MODEL": "model", "DATASET": "dataset"}
+
+
+def representative_tokens(doc: Doc) -> list[tuple[int, int]]:
+    """Token span of each group's representative mention, in group order (cached)."""
+    st = state(doc)
+    if st.group_tokens is None:
+        out = []
+        for group in st.groups:
+            rep = group.representative
+            span = doc.char_span(rep.start, rep.end, alignment_mode="expand")
+            out.append((span.start, span.end) if span is not None else (0, 0))
+        st.group_tokens = out
+    return st.group_tokens
+
+
+def suggest_candidates(docs: Iterable[Doc], *, ops: Ops | None = None) -> Ragged:
+    ops = ops or get_current_ops()
+    rows: list[tuple[int, int]] = []
+    lengths = []
+    for doc in docs:
+        spans = representative_tokens(doc)
+        rows.extend(spans)
+        lengths.append(len(spans))
+    data = ops.asarray2i(rows) if rows else ops.alloc2i(0, 2)
+    return Ragged(data, ops.asarray1i(lengths))
+
+
+@registry.misc("kg.candidate_suggester.v1")
+def build_candidate_suggester() -> Callable[..., Ragged]:
+    return suggest_candidates
+
+
+def _features_forward(model: Model, inputs: tuple[list[Doc], Ragged], is_train: bool):
+    docs, spans = inputs
+    keys: list[int] = []
+    lengths: list[int] = []
+    offset = 0
+    for i, doc in enumerate(docs):
+        n = int(spans.lengths[i])
+        rows = spans.dataXd[offset:offset + n]
+        offset += n
+        st = state(doc)
+        by_tokens = {span: g for g, span in enumerate(representative_tokens(doc))}
+        for start, end in rows.tolist() if n else []:
+            g = by_tokens.get((start, end))
+            ids = feature_ids(group_features(st, st.groups[g]) if g is not None else ["bias"])
+            keys.extend(ids)
+            lengths.append(len(ids))
+    out = (numpy.asarray(keys, dtype="uint64"), numpy.ones(len(keys), dtype="float32"),
+           numpy.asarray(lengths, dtype="int32"))
+    return out, lambda d_out: inputs
+
+
+@registry.architectures("kg.CandidateClassifier.v1")
+def build_candidate_classifier(length: int = 1 << 18,
+                               nO: int | None = None) -> Model[tuple[list[Doc], Ragged],
+                                                               Floats2d]:
+    features: Model = Model("kg_candidate_features", _features_forward)
+    return chain(features, SparseLinear_v2(nO=nO, length=length), Logistic())
+
+
+class CandidateClassifier(SpanCategorizer):
+    """SpanCategorizer over candidate entities; scores go back to the Groups."""
+
+    def set_annotations(self, docs: Iterable[Doc], indices_scores) -> None:
+        indices, scores = indices_scores
+        labels = list(self.labels)
+        offset = 0
+        for i, doc in enumerate(docs):
+            st = state(doc)
+            n = int(indices.lengths[i])
+            by_tokens = {span: g for g, span in enumerate(representative_tokens(doc))}
+            rows = indices[i].dataXd.tolist() if n else []
+            spans = []
+            for j, (start, end) in enumerate(rows):
+                g = by_tokens.get((start, end))
+                if g is None:
+                    continue
+                row = scores[offset + j]
+                group = st.groups[g]
+                group.scores = {LABELS[label]: float(row[k]) for k, label in enumerate(labels)}
+                best = int(row.argmax())
+                if float(row[best]) >= self.cfg["threshold"]:
+                    spans.append(doc[start:end])
+                    spans[-1].label_ = labels[best]
+            offset += n
+            doc.spans[self.key] = spans
+
+    def get_loss(self, examples: Iterable[Example], spans_scores):
+        examples = list(examples)
+        loss, d_scores = super().get_loss(examples, spans_scores)
+        spans, _ = spans_scores
+        offset = 0
+        for i, eg in enumerate(examples):
+            ignored = {(s.start, s.end) for s in eg.reference.spans.get(IGNORE_KEY, [])}
+            n = int(spans.lengths[i])
+            if ignored and n:
+                for j, (start, end) in enumerate(spans[i].dataXd.tolist()):
+                    if (start, end) in ignored:
+                        d_scores[offset + j] = 0.0
+            offset += n
+        return float((d_scores ** 2).sum()), d_scores
+
+
+@Language.factory(
+    "kg_classifier",
+    default_config={
+        "threshold": 0.5,
+        "spans_key": "kg_classifier",
+        "max_positive": 1,
+        "model": {"@architectures": "kg.CandidateClassifier.v1", "length": 1 << 18},
+        "suggester": {"@misc": "kg.candidate_suggester.v1"},
+        "scorer": {"@scorers": "spacy.spancat_scorer.v1"},
+    },
+)
+def make_classifier(nlp: Language, name: str, *, model: Model, suggester: Callable,
+                    spans_key: str, threshold: float, max_positive: int,
+                    scorer: Callable | None) -> CandidateClassifier:
+    return CandidateClassifier(nlp.vocab, model, suggester, name=name, spans_key=spans_key,
+                               negative_weight=None, allow_overlap=True,
+                               max_positive=max_positive, threshold=threshold, scorer=scorer,
+                               add_negative_label=False)

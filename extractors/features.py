@@ -1,0 +1,163 @@
+"""What the learned classifier reads about a candidate entity: named, hashed features.
+
+A candidate entity (a Group) is described by its written forms (shape, words, suffixes),
+the words around each of its mentions, the cues the rules saw (head nouns, verbs, an
+abbreviation definition, an introduction), and what the rules made of it. Features are
+strings ("L1=trained", "shape=XxXx") hashed to 64-bit ids; the classifier is a linear
+model over them, so a feature costs one dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.strings import get_string_id
+
+from kg.extractors.candidates import Group
+from kg.extractors.rules import DATASET_VERBS, INTRO_VERBS, MODEL_FROM_VERBS, NAMING_VERBS
+from kg.extractors.shapes import (
+    DATASET_HEADS,
+    DESCRIPTIVE,
+    MODEL_HEADS,
+    has_name_suffix,
+    is_acronym,
+    is_description,
+    is_generic,
+    is_strong_name,
+    looks_like_dataset,
+)
+from kg.extractors.state import DocState
+
+_HEADS = DATASET_HEADS | MODEL_HEADS
+_CUES = DATASET_VERBS | INTRO_VERBS | MODEL_FROM_VERBS | NAMING_VERBS | frozenset(
+    "using use uses used with via than on from by compared outperforms outperform "
+    "baseline baselines including such as named".split()
+)
+_SHAPE_RUNS = re.compile(r"(.)\1+")
+
+
+class _Ids(dict):
+    """feature string -> 64-bit id, cached: features repeat across docs."""
+
+    def __missing__(self, feature: str) -> int:
+        value = get_string_id(feature)
+        if len(self) < 1 << 20:
+            self[feature] = value
+        return value
+
+
+FEATURE_IDS = _Ids()
+
+
+def word_shape(word: str) -> str:
+    """"MedSAM" -> "XxX", "U-Net" -> "X-Xx", "KiTS21" -> "XxXd": runs collapsed."""
+    chars = []
+    for ch in word:
+        if ch.isupper():
+            chars.append("X")
+        elif ch.islower():
+            chars.append("x")
+        elif ch.isdigit():
+            chars.append("d")
+        else:
+            chars.append(ch)
+    return _SHAPE_RUNS.sub(r"\1", "".join(chars))
+
+
+def _span_words(st: DocState, start: int, end: int) -> tuple[int, int]:
+    """Index range of the words inside [start, end)."""
+    from bisect import bisect_left
+
+    w = st.words
+    assert w is not None
+    a = bisect_left(w.starts, start)
+    b = bisect_left(w.starts, end)
+    return a, b
+
+
+def group_features(st: DocState, group: Group) -> list[str]:
+    """The named features of one candidate entity."""
+    w = st.words
+    assert w is not None
+    rep = group.representative
+    name = rep.surface
+    words = name.split()
+    f = ["bias", f"n={min(len(words), 5)}", f"verdict={group.verdict[0] if group.verdict else '-'}",
+         f"guess={group.kind}", f"mentions={min(len(group.members), 4)}"]
+    last = words[-1] if words else ""
+    first = words[0] if words else ""
+    f += [f"last={last.lower()}", f"first={first.lower()}", f"suf3={last[-3:].lower()}",
+          f"pre3={first[:3].lower()}", f"shape={'_'.join(word_shape(x) for x in words[:4])}",
+          f"lastshape={word_shape(last)}"]
+    f += [f"w={x.lower()}" for x in words[:6]]
+    if len(words) > 1:
+        f.append("multiword")
+        if all(x[:1].isupper() for x in words):
+            f.append("titled")
+        if name.islower():
+            f.append("lower")
+        desc = sum(x.lower() in DESCRIPTIVE or x.lower().rstrip("s") in DESCRIPTIVE
+                   for x in words)
+        f.append(f"descfrac={round(4 * desc / len(words))}")
+    if last.endswith("s") and not last.endswith("ss") and len(last) > 3:
+        f.append("plural")
+    flags = (
+        ("acronym", is_acronym(name)), ("strong", is_strong_name(name)),
+        ("suffix", has_name_suffix(name)), ("dsshape", looks_like_dataset(name)),
+        ("description", is_description(name)), ("generic", is_generic(name)),
+        ("digit", any(ch.isdigit() for ch in name)), ("hyphen", "-" in name),
+        ("intitle", any(c.end <= st.title_end for c in group.members)),
+        ("defined", group.long_form is not None),
+        ("proposed", any(c.role == "proposed" for c in group.members)),
+    )
+    f += [k for k, on in flags if on]
+    if group.long_form is not None and group.short_form is not None:
+        lf = group.long_form.surface
+        f += [f"sfshape={word_shape(group.short_form.surface)}",
+              f"lflast={lf.split()[-1].lower() if lf.split() else ''}",
+              f"lfcase={'lower' if lf.islower() else 'mixed'}"]
+    entry = group.entry
+    if entry is not None:
+        f.append(f"entry={entry.kind}")
+    if any(c.family is not None for c in group.members):
+        f.append("family")
+    for c in group.members:
+        f.append(f"rule={c.rule}")
+        f.append(f"rulekind={c.rule}:{c.kind}")
+        f.extend(_context(st, c.start, c.end))
+    return f
+
+
+def _context(st: DocState, start: int, end: int) -> list[str]:
+    """Words, punctuation and cues around one mention."""
+    w = st.words
+    assert w is not None
+    text = st.text
+    a, b = _span_words(st, start, end)
+    lowers = w.lowers
+    out = []
+    before = text[w.ends[a - 1]:start].strip() if a > 0 else "^"
+    after = text[end:w.starts[b]].strip() if b < len(lowers) else "$"
+    out.append(f"gapL={before[-2:]}")
+    out.append(f"gapR={after[:2]}")
+    if a > 0:
+        out.append(f"L1={lowers[a - 1]}")
+    if a > 1:
+        out.append(f"L2={lowers[a - 2]}")
+    if b < len(lowers):
+        out.append(f"R1={lowers[b]}")
+    if b + 1 < len(lowers):
+        out.append(f"R2={lowers[b + 1]}")
+    for k in range(b, min(b + 3, len(lowers))):
+        if lowers[k] in _HEADS:
+            out.append(f"headR={lowers[k]}")
+            break
+    for k in range(max(0, a - 4), a):
+        if lowers[k] in _CUES:
+            out.append(f"cueL={lowers[k]}")
+    return out
+
+
+def feature_ids(features: list[str]) -> list[int]:
+    ids = FEATURE_IDS
+    return [ids[x] for x in features]

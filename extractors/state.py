@@ -1,0 +1,54 @@
+"""What the components know about one doc, kept in `doc.user_data` as plain lists.
+
+spaCy's `doc._` extensions build an object per access; the components call into this
+state thousands of times per doc, so they share one `DocState` instead. Results are also
+written to `doc.spans` (see factories.py), which is what users of the pipeline read.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from spacy.tokens import Doc
+
+from kg.extractors.words import Words, sentence_starts, split
+
+if TYPE_CHECKING:
+    from kg.extractors.candidates import Candidate, Group
+    from kg.extractors.resolve import Resolved
+
+STATE_KEY = "kg_state"
+FIELD_SEPARATOR = "\n\n"  # between a paper's title and abstract in the doc text
+
+
+class DocState:
+    """Words, definitions, candidates and entities of one doc; sentences on demand."""
+
+    __slots__ = ("text", "title_end", "words", "definitions", "candidates", "groups",
+                 "group_tokens", "entities", "_sentences")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.title_end = max(text.find(FIELD_SEPARATOR), 0)
+        self.words: Words | None = None
+        self.definitions: list[tuple[int, int, int, int]] = []
+        self.candidates: list[Candidate] = []
+        self.groups: list[Group] = []
+        self.group_tokens: list[tuple[int, int]] | None = None  # see classifier.py
+        self.entities: list[Resolved] = []
+        self._sentences: list[int] | None = None
+
+    def sentence_starts(self) -> list[int]:
+        if self._sentences is None:
+            self._sentences = sentence_starts(self.text)
+        return self._sentences
+
+
+def state(doc: Doc) -> DocState:
+    """The doc's state; a doc from another tokenizer gets one made from its text."""
+    st = doc.user_data.get(STATE_KEY)
+    if st is None:
+        st = doc.user_data[STATE_KEY] = DocState(doc.text)
+    if st.words is None:
+        st.words = split(st.text)
+    return st

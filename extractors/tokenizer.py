@@ -1,0 +1,121 @@
+"""A spaCy tokenizer whose tokens are the extractor's own words (words.py).
+
+The Doc's tokens are those words, the punctuation runs between them and whitespace other
+than a single trailing space, so `doc.text` equals the input and every character offset
+the rules compute is a token boundary. The words themselves travel with the Doc in a
+`DocState` (doc.user_data), where the components read them as plain lists: attribute
+access on spaCy tokens would cost more than the whole matching.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import compress
+
+from spacy.tokens import Doc
+from spacy.util import registry
+from spacy.vocab import Vocab
+
+from kg.extractors.state import STATE_KEY, DocState
+from kg.extractors.words import split
+
+_PIECES = re.compile(r"\s+|\S+")
+
+
+class _GapCache(dict):
+    """gap text -> (does it start with one space, tokens, their trailing-space flags).
+
+    Gaps repeat ("", " ", ", ", ". ", " ("), so each is analysed once."""
+
+    def __missing__(self, gap: str) -> tuple[bool, list[str], list[bool]]:
+        lead = gap[:1] == " "
+        rest = gap[1:] if lead else gap
+        tokens: list[str] = []
+        spaces: list[bool] = []
+        for piece in _PIECES.findall(rest):
+            if piece[0].isspace():
+                if piece[0] == " " and tokens and not spaces[-1]:
+                    spaces[-1] = True
+                    piece = piece[1:]
+                if not piece:
+                    continue
+            tokens.append(piece)
+            spaces.append(False)
+        value = (lead, tokens, spaces)
+        if len(self) < 1 << 16:
+            self[gap] = value
+        return value
+
+
+_GAPS = _GapCache()
+
+
+def doc_words(text: str, starts: list[int], ends: list[int],
+              words: list[str]) -> tuple[list[str], list[bool]]:
+    """Tokens and trailing-space flags covering `text` exactly, word boundaries kept.
+
+    Most gaps are one space: the lists start as the words with "followed by one space"
+    flags (built in C), and only the other gaps insert tokens, from the end so that
+    earlier indices stay valid."""
+    if not words:
+        lead, more, flags = _GAPS[text]
+        return ([" ", *more], [False, *flags]) if lead else (list(more), list(flags))
+    after = [text[a:b] for a, b in zip(ends, [*starts[1:], len(text)], strict=True)]
+    tokens = list(words)
+    spaces = list(map(" ".__eq__, after))
+    for i in reversed(list(compress(range(len(after)), map(_odd, after)))):
+        lead, more, flags = _GAPS[after[i]]
+        spaces[i] = lead
+        tokens[i + 1:i + 1] = more
+        spaces[i + 1:i + 1] = flags
+    if starts[0]:
+        lead, more, flags = _GAPS[text[:starts[0]]]
+        if lead:
+            more, flags = [" ", *more], [False, *flags]
+        tokens[0:0] = more
+        spaces[0:0] = flags
+    return tokens, spaces
+
+
+def _odd(gap: str) -> bool:
+    return gap != " " and gap != ""
+
+
+class Tokenizer:
+    """text -> Doc of the extractor's words, with the DocState attached."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        self.vocab = vocab
+
+    def __call__(self, text: str) -> Doc:
+        state = DocState(text)
+        w = state.words = split(text)
+        tokens, spaces = doc_words(text, w.starts, w.ends, w.words)
+        doc = Doc(self.vocab, words=tokens, spaces=spaces)
+        doc.user_data[STATE_KEY] = state
+        return doc
+
+    def pipe(self, texts, batch_size: int = 1000):
+        for text in texts:
+            yield self(text)
+
+    # spaCy serialises a pipeline's tokenizer; this one has no settings to save
+    def to_bytes(self, **kwargs) -> bytes:
+        return b""
+
+    def from_bytes(self, data: bytes, **kwargs) -> Tokenizer:
+        return self
+
+    def to_disk(self, path, **kwargs) -> None:
+        return None
+
+    def from_disk(self, path, **kwargs) -> Tokenizer:
+        return self
+
+
+@registry.tokenizers("kg.Tokenizer.v1")
+def create_tokenizer():
+    def make(nlp) -> Tokenizer:
+        return Tokenizer(nlp.vocab)
+
+    return make
