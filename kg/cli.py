@@ -198,6 +198,40 @@ def viz(output: str, store_path: str, base: str, focus: str | None, depth: int,
 
 
 @cli.command()
+@click.option("-o", "--output", default=None,
+              help="File to write (html) or folder (md).  [default: report.html, report/]")
+@click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="html",
+              show_default=True, help="One offline HTML page, or Markdown with SVG figures.")
+@store_option
+@click.option("--since", metavar="YEAR", help="Only papers from this year (or YYYY-MM[-DD]) on.")
+@click.option("--modality", metavar="NAME",
+              help="Only papers on this imaging modality (name, alias or DICOM code).")
+@click.option("--viewer", default="graph.html", show_default=True, metavar="ADDRESS",
+              help="The `kg viz` page that names link to (focused on them); '' for no links.")
+@click.option("--title", default="medimg-kg report", show_default=True, help="Report title.")
+def report(output: str | None, fmt: str, store_path: str, since: str | None,
+           modality: str | None, viewer: str, title: str) -> None:
+    """Charts of the field (trends, rankings, co-use, collaboration, code), each with its data
+    and the SPARQL behind it."""
+    from kg.outputs.report import collect
+    from kg.store import open_store
+
+    result = collect(open_store(store_path, read_only=True), since=since, modality=modality,
+                     title=title)
+    charts = sum(1 for s in result.sections if s.rows)
+    if fmt == "md":
+        from kg.outputs.report_md import write_markdown
+
+        written = write_markdown(result, output or "report", viewer=viewer or None)
+    else:
+        from kg.outputs.report_html import write_html
+
+        written = write_html(result, output or "report.html", viewer=viewer or None)
+    click.echo(f"Wrote {written}: {charts} charts over {result.summary.get('papers', 0):,} "
+               f"papers ({result.scope.describe()})")
+
+
+@cli.command()
 @store_option
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def stats(store_path: str, as_json: bool) -> None:
