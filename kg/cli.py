@@ -130,7 +130,7 @@ def extract(paths: tuple[str, ...], base: str) -> None:
 @cli.command()
 @click.option("--format", "fmt", required=True,
               type=click.Choice(["turtle", "nt", "nq", "trig", "jsonld", "rdfxml", "graphml",
-                                 "gexf", "csv"]),
+                                 "gexf", "csv", "review-csv", "review-xlsx"]),
               help="Output format.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="File to write.")
@@ -141,7 +141,13 @@ def export(fmt: str, output: str, store_path: str, base: str) -> None:
     from kg.store import open_store, triple_count
 
     store = open_store(store_path, read_only=True)
-    if fmt == "csv":
+    if fmt in ("review-csv", "review-xlsx"):
+        from kg.outputs import review
+
+        writer = review.write_review_csv if fmt == "review-csv" else review.write_review_xlsx
+        counts = writer(store, output)
+        click.echo(f"Wrote review table of {counts.papers} papers to {output}")
+    elif fmt == "csv":
         from kg.outputs.export import export_papers_csv
 
         export_papers_csv(store, output)
