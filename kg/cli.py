@@ -180,7 +180,8 @@ def export(fmt: str, output: str, store_path: str, base: str) -> None:
 @click.option("--min-degree", default=0, show_default=True, type=click.IntRange(0),
               help="Leave out nodes with fewer links.")
 @click.option("--max-nodes", default=None, type=click.IntRange(0),
-              help="Keep the N most connected nodes; 0 for no limit.  [default: 5000]")
+              help="Keep N nodes, entities and papers before authors, most connected "
+                   "first; 0 for no limit.  [default: 5000]")
 @click.option("--since", metavar="YEAR", help="Only papers from this year (or YYYY-MM[-DD]) on.")
 @click.option("--title", default="medimg-kg graph", show_default=True, help="Page title.")
 def viz(output: str, store_path: str, base: str, focus: str | None, depth: int,

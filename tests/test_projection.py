@@ -130,10 +130,19 @@ def test_min_degree(store: ox.Store) -> None:
     assert graph.graph["omitted"]["steps"][0]["step"] == "min_degree"
 
 
-def test_max_nodes_keeps_the_most_connected_and_records_the_rest(store: ox.Store) -> None:
+def test_max_nodes_keeps_shared_entities_then_papers_then_authors(store: ox.Store) -> None:
     graph = project(store, max_nodes=4)
     assert graph.number_of_nodes() == 4
-    assert set(graph) == {MEDSAM, IMG, UNET_PAPER, SCRIPT}  # degrees 7, 6, 6, 5
+    # Entities of two or more papers come first (MRI has 3; SAM, U-Net and BraTS 2 each),
+    # before papers that have more links (a paper's authors count for nothing here).
+    assert set(graph) == {B + "modality/mri", B + "model/sam", B + "model/u-net",
+                          B + "dataset/brats"}
+    # Then papers, those linking the most entities first (5, 4, 4; ties by IRI).
+    assert set(project(store, max_nodes=7)) - set(graph) == {MEDSAM, SCRIPT, UNET_PAPER}
+    # Then the other entities; authors only when everything else fits (4 + 4 + 7 = 15).
+    kept = project(store, max_nodes=15)
+    assert {kept.nodes[n]["type"] for n in kept} == set(NODE_TYPES) - {"author"}
+    assert kept.graph["omitted"]["by_type"] == {"author": 6}
     record = graph.graph["omitted"]
     assert (record["total_nodes"], record["nodes"]) == (21, 17)
     assert record["steps"] == [{"step": "max_nodes", "nodes": 17}]
