@@ -216,11 +216,16 @@
     focusNode(id);
   }
 
+  // Focus once the layout has settled and every edge is in, so nothing moves the view or
+  // overwrites the status line afterwards.
   function whenSettled(callback) {
-    if (viewer.stable) callback();
-    else network.once("stabilizationIterationsDone", () => setTimeout(callback, 0));
+    if (viewer.stable && viewer.complete) {
+      callback();
+      return;
+    }
+    setTimeout(() => whenSettled(callback), 50);
   }
-  network.once("afterDrawing", () => whenSettled(focusFromAddress));
+  whenSettled(focusFromAddress);
   window.addEventListener("hashchange", focusFromAddress);
 
   // --- neighbourhood highlight ---------------------------------------------------------
