@@ -40,7 +40,8 @@ MAX_ROWS = 1_048_576
 MAX_CELL = 32_767
 MAX_SHEET_NAME = 31
 _JOIN = "\u001f"  # joins list items inside a query result; never part of a name
-_PAIR = "\u001e"  # joins an author's position and name
+_PAIR = "\u001e"  # joins an author's position and names
+_FORM = "\u001d"  # joins the written forms of one author's name
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -98,7 +99,8 @@ REVIEW_QUERY = (
             "FILTER NOT EXISTS { ?paper kg:proposesModel ?e } " + _LABEL,
             "COALESCE(?name, STR(?e))")
     + _list("code", "?paper kg:releasesCode ?c . ?c schema:codeRepository ?r", "STR(?r)")
-    + _list("authors", "{ SELECT ?paper ?role (MIN(STR(?n)) AS ?written) WHERE { "
+    + _list("authors", "{ SELECT ?paper ?role "
+            f"(GROUP_CONCAT(DISTINCT STR(?n); separator=\"{_FORM}\") AS ?written) WHERE {{ "
             "?paper schema:author ?role . ?role schema:author ?a . ?a schema:name ?n } "
             "GROUP BY ?paper ?role } OPTIONAL { ?role schema:position ?pos }",
             f'CONCAT(COALESCE(STR(?pos), "0"), "{_PAIR}", ?written)')
@@ -159,9 +161,11 @@ def review_rows(store: ox.Store) -> Iterator[dict[str, Any]]:
         get = {v: (solution[v].value if solution[v] is not None else None)
                for v in ("paper", "title", "date", "arxiv", "doi", "pmid", "url")}
         date = get["date"]
+        # The longest written form is the most complete ("Dong Ma" over "D. Ma"), as in the
+        # viewer.
         authors = sorted(
-            (int(pos) if pos.isdigit() else 0, name)
-            for pos, _, name in (item.partition(_PAIR) for item in _items(solution["authors"]))
+            (int(pos) if pos.isdigit() else 0, min(forms.split(_FORM), key=lambda n: (-len(n), n)))
+            for pos, _, forms in (item.partition(_PAIR) for item in _items(solution["authors"]))
         )
         yield {
             "paper": get["paper"],
