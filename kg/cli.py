@@ -234,8 +234,9 @@ def report(output: str | None, fmt: str, store_path: str, since: str | None,
         from kg.outputs.report_html import write_html
 
         written = write_html(result, output or "report.html", viewer=viewer or None)
-    click.echo(f"Wrote {written}: {charts} charts over {result.summary.get('papers', 0):,} "
-               f"papers ({result.scope.describe()})")
+    papers = result.summary.get("papers", 0)
+    click.echo(f"Wrote {written}: {charts} charts over {papers:,} paper{'s' * (papers != 1)} "
+               f"({result.scope.describe()})")
 
 
 @cli.command()
