@@ -234,7 +234,8 @@ def collect(
     undated = (summary.get("papers") or 0) - (summary.get("dated_papers") or 0)
     add("papers-per-month" if per_month else "papers-per-year",
         "Papers per month" if per_month else "Papers per year",
-        note=f"{undated:,} undated paper(s) are not shown." if undated else None)
+        note=(f"{undated:,} undated paper{' is' if undated == 1 else 's are'} not shown."
+              if undated else None))
     add("papers-per-modality", "Papers per imaging modality", links={"modality": "modality"})
     add("top-datasets", "Most used datasets", links={"dataset": "dataset"})
     add("top-models", "Most used models", links={"model": "model"})

@@ -64,9 +64,15 @@ def chart_spec(section: Section, viewer: str | None = "graph.html") -> dict[str,
 # --- one builder per section -----------------------------------------------------------
 
 
+def _count_axis() -> alt.Axis:
+    # Counts are whole numbers: a tick between two of them (0.5 when the counts are small)
+    # gets no label.
+    return alt.Axis(tickMinStep=1,
+                    labelExpr="datum.value == floor(datum.value) ? format(datum.value, ',d') : ''")
+
+
 def _count_x(field: str = "papers", title: str = "Papers") -> alt.X:
-    # Counts are whole numbers: no ticks at 0.5.
-    return alt.X(f"{field}:Q", title=title, axis=alt.Axis(tickMinStep=1, format=",d"))
+    return alt.X(f"{field}:Q", title=title, axis=_count_axis())
 
 
 def _zoom_x() -> alt.Parameter:
@@ -80,7 +86,7 @@ def _papers_over_time(base: alt.Chart, unit: str) -> alt.Chart:
         .encode(
             x=alt.X("period:T", timeUnit=unit, title=label),
             y=alt.Y("papers:Q", stack="zero", title="Papers",
-                    axis=alt.Axis(tickMinStep=1, format=",d")),
+                    axis=_count_axis()),
             color=alt.Color("modality:N", title="Modality", scale=alt.Scale(scheme="tableau20")),
             tooltip=[
                 alt.Tooltip("period:N", title=label),
@@ -240,7 +246,7 @@ def _code(base: alt.Chart, linked: bool) -> alt.Chart:
         .encode(
             x=alt.X("year:O", title="Year"),
             y=alt.Y("count:Q", stack="zero", title="Papers",
-                    axis=alt.Axis(tickMinStep=1, format=",d")),
+                    axis=_count_axis()),
             color=alt.Color("release:N", title=None, sort=order,
                             scale=alt.Scale(domain=order, range=["#59a14f", "#d3d3d3"])),
             order=alt.Order("release:N", sort="ascending"),

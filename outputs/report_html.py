@@ -96,14 +96,16 @@ def _summary(report: Report) -> str:
         ("Release code", f"{(s.get('code_share') or 0):.1%}"),
     ]
     items = "".join(
-        f'<div class="card"><span class="value" data-summary="{html.escape(name)}">'
-        f'{html.escape(value)}</span><span class="name">{html.escape(name)}</span></div>'
+        f'<div class="card{" wide" if name == "Dates" else ""}"><span class="value" '
+        f'data-summary="{html.escape(name)}">{html.escape(value)}</span>'
+        f'<span class="name">{html.escape(name)}</span></div>'
         for name, value in cards
     )
     undated = papers - (s.get("dated_papers") or 0)
     facts = [
         f"{s.get('papers_with_code') or 0:,} of {papers:,} papers link to a code repository.",
-        f"{undated:,} paper(s) have no publication date." if undated else "",
+        (f"{undated:,} paper{' has' if undated == 1 else 's have'} no publication date."
+         if undated else ""),
         f"Source formats: {s.get('source_formats')}." if s.get("source_formats") else "",
         "Records the build skipped are not recorded in the store: `kg build` lists them "
         "(file and line) in its summary.",
