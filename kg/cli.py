@@ -216,15 +216,18 @@ def viz(output: str, store_path: str, base: str, focus: str | None, depth: int,
 @click.option("--viewer", default="graph.html", show_default=True, metavar="ADDRESS",
               help="The `kg viz` page that names link to (focused on them); '' for no links.")
 @click.option("--title", default="medimg-kg report", show_default=True, help="Report title.")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Processes running the queries (default: the cores, up to 4, for stores "
+                   "of 10,000 papers or more; 1 = in-process).")
 def report(output: str | None, fmt: str, store_path: str, since: str | None,
-           modality: str | None, viewer: str, title: str) -> None:
+           modality: str | None, viewer: str, title: str, workers: int | None) -> None:
     """Charts of the field (trends, rankings, co-use, collaboration, code), each with its data
     and the SPARQL behind it."""
     from kg.outputs.report import collect
     from kg.store import open_store
 
     result = collect(open_store(store_path, read_only=True), since=since, modality=modality,
-                     title=title)
+                     title=title, store_path=store_path, workers=workers)
     charts = sum(1 for s in result.sections if s.rows)
     if fmt == "md":
         from kg.outputs.report_md import write_markdown

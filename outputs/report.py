@@ -13,11 +13,13 @@ copy and run.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -37,6 +39,8 @@ MONTHLY_SPAN = 36
 # Collaboration groups listed, and members named per group.
 GROUPS = 12
 GROUP_MEMBERS = 5
+# Stores with this many papers get their queries run in parallel processes by default.
+PARALLEL_FROM = 10_000
 
 
 class ReportError(KGError):
@@ -80,6 +84,8 @@ class Section:
     note: str | None = None
     # How the chart's rows were derived from the query's rows, when they were.
     derived: str | None = None
+    # Further queries the section ran, as (what it is, text).
+    extra: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -205,53 +211,135 @@ def resolve_modality(store: ox.Store, name: str) -> tuple[str, str]:
 # --- the report ------------------------------------------------------------------------
 
 
+# Charts after the first: (query, title, links to the viewer).
+_CHARTS: list[tuple[str, str, dict[str, str]]] = [
+    ("papers-per-modality", "Papers per imaging modality", {"modality": "modality"}),
+    ("top-datasets", "Most used datasets", {"dataset": "dataset"}),
+    ("top-models", "Most used models", {"model": "model"}),
+    ("datasets-by-modality", "Most used datasets per modality",
+     {"dataset": "dataset", "modality": "modality"}),
+    ("models-by-modality", "Most used models per modality",
+     {"model": "model", "modality": "modality"}),
+    ("modality-task", "Imaging modality \u00d7 task", {"modality": "modality", "task": "task"}),
+    ("rising", "Rising models and datasets", {"name": "@kind"}),
+    ("new-names", "Newly appearing models and datasets", {"name": "@kind"}),
+    ("co-use", "Models \u00d7 datasets used together", {"model": "model", "dataset": "dataset"}),
+    ("coauthorship", "Largest collaboration groups", {"lead": "author"}),
+    ("code-per-year", "Code release per year", {}),
+]
+# The slowest queries first, so that parallel workers finish together.
+_SLOWEST_FIRST = ("coauthorship", "rising", "new-names", "models-by-modality")
+
+
 def collect(
     store: ox.Store,
     *,
     since: str | int | None = None,
     modality: str | None = None,
     title: str = "medimg-kg report",
+    store_path: str | Path | None = None,
+    workers: int | None = 1,
 ) -> Report:
-    """Run every report query over `store` (narrowed by `since` and `modality`)."""
+    """Run every report query over `store` (narrowed by `since` and `modality`).
+
+    With `store_path` (the same store) and `workers` > 1, the queries run in that many worker
+    processes, each with its own read-only handle on the store; pyoxigraph holds the GIL
+    while it evaluates, so threads would not overlap. `workers=None` chooses: the machine's
+    cores (at most 4) from PARALLEL_FROM papers on, else one (starting workers takes longer
+    than a small store's queries).
+    """
     scope = make_scope(store, since, modality)
-    summary_text = scoped(query_text("summary"), scope)
-    _, summary_rows = rows_of(store, summary_text)
-    summary = summary_rows[0] if summary_rows else {}
+    texts = {name: scoped(query_text(name), scope) for name, _, _ in _CHARTS}
+    order = [n for n in _SLOWEST_FIRST if n in texts] + [n for n in texts
+                                                        if n not in _SLOWEST_FIRST]
+    if workers is None:
+        workers = _auto_workers(store) if store_path is not None else 1
+    with _Runner(store, store_path, workers) as runner:
+        pending = {name: runner.submit(texts[name]) for name in order}
+        summary_text = scoped(query_text("summary"), scope)
+        _, summary_rows = rows_of(store, summary_text)
+        summary = summary_rows[0] if summary_rows else {}
+        first, last = summary.get("first_date"), summary.get("last_date")
+        per_month = bool(first and last) and _months_between(first, last) < MONTHLY_SPAN
+        time_name = "papers-per-month" if per_month else "papers-per-year"
+        texts[time_name] = scoped(query_text(time_name), scope)
+        pending[time_name] = runner.submit(texts[time_name])
 
-    sections: list[Section] = []
+        def section(name: str, title: str, links: dict[str, str]) -> Section:
+            columns, rows = pending[name].result()
+            return Section(name, title, parse_named_query(name, texts[name]).description,
+                           texts[name], columns, rows, links)
 
-    def add(name: str, title: str, *, links: dict[str, str] | None = None,
-            note: str | None = None) -> Section:
-        text = scoped(query_text(name), scope)
-        columns, rows = rows_of(store, text)
-        section = Section(name, title, parse_named_query(name, text).description, text,
-                          columns, rows, links or {}, note)
-        sections.append(section)
-        return section
-
-    first, last = summary.get("first_date"), summary.get("last_date")
-    per_month = bool(first and last) and _months_between(first, last) < MONTHLY_SPAN
-    undated = (summary.get("papers") or 0) - (summary.get("dated_papers") or 0)
-    add("papers-per-month" if per_month else "papers-per-year",
-        "Papers per month" if per_month else "Papers per year",
-        note=(f"{undated:,} undated paper{' is' if undated == 1 else 's are'} not shown."
-              if undated else None))
-    add("papers-per-modality", "Papers per imaging modality", links={"modality": "modality"})
-    add("top-datasets", "Most used datasets", links={"dataset": "dataset"})
-    add("top-models", "Most used models", links={"model": "model"})
-    add("datasets-by-modality", "Most used datasets per modality",
-        links={"dataset": "dataset", "modality": "modality"})
-    add("models-by-modality", "Most used models per modality",
-        links={"model": "model", "modality": "modality"})
-    add("modality-task", "Imaging modality \u00d7 task",
-        links={"modality": "modality", "task": "task"})
-    add("rising", "Rising models and datasets", links={"name": "@kind"})
-    add("new-names", "Newly appearing models and datasets", links={"name": "@kind"})
-    add("co-use", "Models \u00d7 datasets used together",
-        links={"model": "model", "dataset": "dataset"})
-    sections.append(_groups(store, scope))
-    add("code-per-year", "Code release per year")
+        undated = (summary.get("papers") or 0) - (summary.get("dated_papers") or 0)
+        timeline = section(time_name, "Papers per month" if per_month else "Papers per year", {})
+        if undated:
+            timeline.note = (f"{undated:,} undated paper{' is' if undated == 1 else 's are'} "
+                             "not shown.")
+        sections = [timeline]
+        for name, title_, links in _CHARTS:
+            if name == "coauthorship":
+                sections.append(_groups(store, section(name, title_, links)))
+            else:
+                sections.append(section(name, title_, links))
     return Report(title, scope, summary, summary_text, sections)
+
+
+def _auto_workers(store: ox.Store) -> int:
+    rows = store.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://schema.org/ScholarlyArticle> }")
+    papers = int(next(iter(rows))["n"].value)
+    return min(os.cpu_count() or 1, 4) if papers >= PARALLEL_FROM else 1
+
+
+class _Runner:
+    """Runs queries here, one at a time when asked for their result, or in worker processes."""
+
+    def __init__(self, store: ox.Store, path: str | Path | None, workers: int) -> None:
+        self.store = store
+        self.pool = None
+        if path is not None and workers > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # Spawned, not forked: a fork would copy the parent's open RocksDB handles.
+            self.pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_open_in_worker, initargs=(str(path),))
+
+    def submit(self, text: str) -> Any:
+        if self.pool is not None:
+            return self.pool.submit(_rows_in_worker, text)
+        return _Later(lambda: rows_of(self.store, text))
+
+    def __enter__(self) -> _Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+class _Later:
+    def __init__(self, work: Any) -> None:
+        self.work = work
+
+    def result(self) -> Any:
+        return self.work()
+
+
+_WORKER_STORE: ox.Store | None = None
+
+
+def _open_in_worker(path: str) -> None:
+    global _WORKER_STORE
+    from kg.store import open_store
+
+    _WORKER_STORE = open_store(path, read_only=True)
+
+
+def _rows_in_worker(text: str) -> tuple[list[str], list[dict[str, Any]]]:
+    assert _WORKER_STORE is not None
+    return rows_of(_WORKER_STORE, text)
 
 
 def _months_between(first: str, last: str) -> int:
@@ -262,54 +350,80 @@ def _months_between(first: str, last: str) -> int:
     return index(last) - index(first)
 
 
-def _groups(store: ox.Store, scope: Scope) -> Section:
-    """The largest collaboration groups: connected components of co-authorship."""
-    text = scoped(query_text("coauthorship"), scope)
-    _, pairs = rows_of(store, text)
-    columns, rows = collaboration_groups(pairs)
+def _groups(store: ox.Store, papers: Section) -> Section:
+    """The largest collaboration groups: connected components of co-authorship, from the
+    co-authorship query's rows (one per paper)."""
+    groups = author_groups(row["authors"] for row in papers.rows)
+    shown = {key for _, _, ranked in groups[:GROUPS] for key in ranked[:GROUP_MEMBERS]}
+    names_text = names_query(shown)
+    _, names = rows_of(store, names_text)
+    columns, rows = group_rows(groups, {row["key"]: row["names"] for row in names})
     return Section(
-        "collaboration-groups", "Largest collaboration groups",
-        parse_named_query("coauthorship", text).description, text, columns, rows,
-        links={"lead": "author"},
-        derived=(f"The query's {len(pairs):,} (paper, author) rows form a network of authors "
-                 "linked by shared papers; each group is one connected component of it "
-                 f"(networkx), the {GROUPS} largest by authors shown. Members are named by "
-                 "their number of papers."),
+        "collaboration-groups", papers.title, papers.description, papers.query, columns, rows,
+        links=papers.links,
+        derived=(f"The query's {len(papers.rows):,} papers link their authors into a network; "
+                 "each group is one connected component of it (networkx), the "
+                 f"{GROUPS} with the most authors shown, members ranked by their papers and "
+                 "named by the second query (the longest written form)."),
+        extra=[("Names of the members shown", names_text)],
     )
 
 
-def collaboration_groups(
-    pairs: Iterable[dict[str, Any]],
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """Group authors into connected components of co-authorship, largest first."""
-    # A bipartite paper-author graph has the same components as the co-authorship graph,
-    # with one edge per authorship instead of one per pair of co-authors.
+def names_query(keys: Iterable[str]) -> str:
+    """The author-names query with its VALUES filled with `keys` (RDF literals, escaped)."""
+    terms = " ".join(str(ox.Literal(key)) for key in sorted(keys)) or "UNDEF"
+    text = query_text("author-names")
+    return text.replace("VALUES ?key { UNDEF }", f"VALUES ?key {{ {terms} }}", 1)
+
+
+Group = tuple[int, int, list[str]]
+
+
+def author_groups(author_lists: Iterable[str | None]) -> list[Group]:
+    """Connected components of co-authorship, largest first, as (authors, papers, members
+    ranked by papers) from one space-separated list of author keys per paper."""
     graph = nx.Graph()
-    names: dict[str, str] = {}
-    counts: Counter[str] = Counter()
-    for row in pairs:
-        author = row["author"]
-        graph.add_edge(("paper", row["paper"]), ("author", author))
-        counts[author] += 1
-        if row.get("name"):
-            names[author] = row["name"]
-    groups = []
-    for component in nx.connected_components(graph):
-        authors = [node[1] for node in component if node[0] == "author"]
-        papers = len(component) - len(authors)
-        ranked = sorted(authors, key=lambda a: (-counts[a], names.get(a, a), a))
-        groups.append((len(authors), papers, ranked))
-    groups.sort(key=lambda g: (-g[0], -g[1], names.get(g[2][0], g[2][0])))
+    papers_of: Counter[str] = Counter()
+    firsts: list[str] = []
+    for authors in author_lists:
+        keys = list(dict.fromkeys((authors or "").split()))
+        if not keys:
+            continue
+        graph.add_node(keys[0])
+        # A path through a paper's authors connects them as a clique would, with fewer edges.
+        graph.add_edges_from(zip(keys, keys[1:], strict=False))
+        papers_of.update(keys)
+        firsts.append(keys[0])
+    group_of: dict[str, int] = {}
+    members: list[list[str]] = []
+    for number, component in enumerate(nx.connected_components(graph)):
+        members.append(sorted(component, key=lambda k: (-papers_of[k], k)))
+        for key in component:
+            group_of[key] = number
+    papers = Counter(group_of[first] for first in firsts)
+    groups = [(len(m), papers[i], m) for i, m in enumerate(members)]
+    groups.sort(key=lambda g: (-g[0], -g[1], g[2][0]))
+    return groups
+
+
+def group_rows(groups: list[Group],
+               names: dict[str, str] | None = None) -> tuple[list[str], list[dict[str, Any]]]:
+    """The report's rows for the largest `groups`; `names` maps a key to its written forms
+    (" | "-separated, the longest is shown)."""
+
+    def name(key: str) -> str:
+        forms = (names or {}).get(key)
+        return min(forms.split(" | "), key=lambda n: (-len(n), n)) if forms else key
+
     columns = ["group", "lead", "authors", "papers", "members"]
     rows = []
     for number, (size, papers, ranked) in enumerate(groups[:GROUPS], start=1):
-        lead = names.get(ranked[0], ranked[0])
         rows.append({
             "group": number,
-            "lead": lead,
+            "lead": name(ranked[0]),
             "authors": size,
             "papers": papers,
-            "members": ", ".join(names.get(a, a) for a in ranked[:GROUP_MEMBERS])
+            "members": ", ".join(name(k) for k in ranked[:GROUP_MEMBERS])
             + (f" and {size - GROUP_MEMBERS:,} more" if size > GROUP_MEMBERS else ""),
         })
     return columns, rows

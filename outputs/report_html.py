@@ -130,6 +130,8 @@ def _section(section: Section, charted: bool, viewer: str | None) -> str:
         parts.append('<p class="empty">No data for this chart in the report\'s scope.</p>')
     parts.append(_table(section, viewer))
     parts.append(_query_block(section.id, section.query))
+    for number, (label, text) in enumerate(section.extra, start=2):
+        parts.append(_query_block(f"{section.id}-{number}", text, f"SPARQL: {label}"))
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -175,9 +177,9 @@ def _cell(section: Section, column: str, row: dict[str, Any], viewer: str | None
     return f'<td data-value="{escaped}">{escaped}</td>'
 
 
-def _query_block(name: str, query: str) -> str:
+def _query_block(name: str, query: str, label: str = "SPARQL") -> str:
     return (
-        f'<details class="sparql"><summary>SPARQL</summary>'
+        f'<details class="sparql"><summary>{html.escape(label)}</summary>'
         f'<button type="button" class="copy" data-copy="query-{name}">Copy</button>'
         f'<pre id="query-{name}"><code>{html.escape(query.strip())}</code></pre></details>'
     )

@@ -55,6 +55,8 @@ def write_markdown(report: Report, folder: str | Path, *,
             lines += [f"![{escape(section.title)}]({name})", ""]
         lines += _table(section, viewer)
         lines += _query(section.query)
+        for label, text in section.extra:
+            lines += _query(text, f"SPARQL: {escape(label)}")
     text = "\n".join(lines).rstrip() + "\n"
     target = folder / "report.md"
     write_atomically(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
@@ -127,8 +129,8 @@ def _cell(section: Section, column: str, row: dict[str, Any], viewer: str | None
     return escape(value)
 
 
-def _query(query: str) -> list[str]:
+def _query(query: str, label: str = "SPARQL") -> list[str]:
     longest = max((len(m) for m in re.findall(r"`+", query)), default=0)
     fence = "`" * max(3, longest + 1)
-    return ["<details><summary>SPARQL</summary>", "", f"{fence}sparql", query.strip(), fence,
+    return [f"<details><summary>{label}</summary>", "", f"{fence}sparql", query.strip(), fence,
             "", "</details>", ""]

@@ -14,8 +14,10 @@ from kg.cli import cli
 from kg.outputs.report import (
     ReportError,
     Scope,
-    collaboration_groups,
+    author_groups,
     collect,
+    group_rows,
+    names_query,
     query_names,
     query_text,
     rows_of,
@@ -41,7 +43,8 @@ def test_every_report_query_describes_itself_and_runs_with_and_without_scope(hos
     for name in query_names():
         text = query_text(name)
         assert parse_named_query(name, text).description, name
-        assert "#@scope" in text, name
+        # Every query over papers can be narrowed; the names look-up reads people by key.
+        assert ("#@scope" in text) == (name != "author-names"), name
         for narrowed in (Scope(), scope):
             final = scoped(text, narrowed)
             assert "#@scope" not in final
@@ -72,7 +75,8 @@ def test_report_on_the_fixture(hostile) -> None:
     assert code == {"2019": (1, 0), "2021": (1, 1), "2024": (2, 1)}
     groups = sections["collaboration-groups"].rows
     assert [(g["authors"], g["papers"]) for g in groups] == [(4, 3), (1, 1)]
-    assert groups[0]["lead"] == "Bo Wang" and groups[1]["lead"] == "<b onmouseover=alert(1)>Eve</b>"
+    # Jun Ma and Bo Wang have two papers each; ties go by name key (ma-j before wang-b).
+    assert groups[0]["lead"] == "Jun Ma" and groups[1]["lead"] == "<b onmouseover=alert(1)>Eve</b>"
 
 
 def test_scope_narrows_every_query(hostile) -> None:
@@ -98,21 +102,26 @@ def test_bad_scope_is_an_error(hostile, kwargs: dict, message: str) -> None:
 
 
 def test_collaboration_groups_are_connected_components() -> None:
-    pairs = [
-        {"paper": "p1", "author": "a", "name": "Ann"},
-        {"paper": "p1", "author": "b", "name": "Bob"},
-        {"paper": "p2", "author": "b", "name": "Bob"},
-        {"paper": "p2", "author": "c", "name": "Cy"},
-        {"paper": "p3", "author": "d", "name": "Di"},
-        {"paper": "p4", "author": "d", "name": "Di"},
-        {"paper": "p4", "author": "e", "name": None},
-    ]
-    columns, rows = collaboration_groups(pairs)
+    papers = ["ann-a bob-b", "bob-b cy-c", "di-d", "di-d eve-e", None, "fay-f fay-f"]
+    groups = author_groups(papers)
+    assert groups == [(3, 2, ["bob-b", "ann-a", "cy-c"]), (2, 2, ["di-d", "eve-e"]),
+                      (1, 1, ["fay-f"])]
+    names = {"bob-b": "B. Bob | Bob Bobson", "ann-a": "Ann", "di-d": "Di"}
+    columns, rows = group_rows(groups, names)
     assert columns == ["group", "lead", "authors", "papers", "members"]
-    assert rows == [
-        {"group": 1, "lead": "Bob", "authors": 3, "papers": 2, "members": "Bob, Ann, Cy"},
-        {"group": 2, "lead": "Di", "authors": 2, "papers": 2, "members": "Di, e"},
+    assert rows[:2] == [
+        {"group": 1, "lead": "Bob Bobson", "authors": 3, "papers": 2,
+         "members": "Bob Bobson, Ann, cy-c"},
+        {"group": 2, "lead": "Di", "authors": 2, "papers": 2, "members": "Di, eve-e"},
     ]
+
+
+def test_names_query_binds_keys_as_literals(hostile) -> None:
+    text = names_query(['ma-j', 'x" } ; DROP ALL ; { "'])
+    assert 'VALUES ?key { "ma-j" "x\\" } ; DROP ALL ; { \\"" }' in text
+    _, rows = rows_of(hostile, text)
+    assert rows == [{"key": "ma-j", "names": rows[0]["names"]}]
+    assert set(rows[0]["names"].split(" | ")) == {"Jun Ma", "J. Ma"}
 
 
 def test_markdown_report_with_svg_figures(hostile_store_path: Path, tmp_path: Path) -> None:
