@@ -159,3 +159,13 @@ def test_report_command(hostile_store_path: Path, tmp_path: Path) -> None:
     result = run("report", "-o", tmp_path / "missing" / "r.html", "--store", hostile_store_path)
     assert result.exit_code == 1 and "does not exist" in result.output
     assert run("report", "--store", tmp_path / "nothing").exit_code == 1
+
+
+def test_worker_processes_give_the_same_report(demo_store_path: Path) -> None:
+    store = open_store(demo_store_path, read_only=True)
+    alone = collect(store)
+    parallel = collect(store, store_path=demo_store_path, workers=2)
+    assert parallel.summary == alone.summary
+    assert [(s.id, s.query, s.rows) for s in parallel.sections] == [
+        (s.id, s.query, s.rows) for s in alone.sections]
+    assert sum(1 for s in alone.sections if s.rows) >= 8
