@@ -197,18 +197,22 @@ def vega_bundle() -> str:
     """vega-embed with Vega and Vega-Lite as one script, from the installed vl-convert-python.
 
     vl-convert builds the bundle from the sources compiled into it (no download), which takes
-    about ten CPU-seconds, so the result is kept in the user's cache folder, one file per
-    vl-convert version; when that folder cannot be written the bundle is simply rebuilt.
+    four to five CPU-seconds, so the result is kept in the user's cache folder, one file per
+    vl-convert and Vega-Lite version; when that folder cannot be written it is rebuilt.
     """
+    import altair
     import vl_convert
 
+    # The Vega-Lite version Altair writes specifications for, when vl-convert has it.
+    wanted = altair.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
+    lite = wanted if wanted in vl_convert.get_vegalite_versions() else None
     version = getattr(vl_convert, "__version__", "unknown")
-    cache = _cache_dir() / f"vega-bundle-{version}.js"
+    cache = _cache_dir() / f"vega-bundle-{version}-vl{lite or 'default'}.js"
     try:
         return cache.read_text(encoding="utf-8")
     except OSError:
         pass
-    code = vl_convert.javascript_bundle()
+    code = vl_convert.javascript_bundle(vl_version=lite)
     tmp = None
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
