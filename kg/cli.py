@@ -165,7 +165,7 @@ def extract(paths: tuple[str, ...], base: str) -> None:
 @store_option
 @base_option
 def export(fmt: str, output: str, store_path: str, base: str) -> None:
-    """Write the stored graph to a file (RDF serializations, networks, or a CSV of papers)."""
+    """Write the stored graph to a file (RDF serializations, networks, tables of papers)."""
     from kg.outputs import export as export_graph
     from kg.store import open_store
 
@@ -174,6 +174,8 @@ def export(fmt: str, output: str, store_path: str, base: str) -> None:
         click.echo(f"Wrote {done.triples} triples to {output}")
     elif done.nodes is not None:
         click.echo(f"Wrote {done.nodes} nodes and {done.edges} edges to {output}")
+    elif done.format.startswith("review-"):
+        click.echo(f"Wrote review table of {done.rows} papers to {output}")
     else:
         click.echo(f"Wrote papers table to {output}")
 
@@ -193,7 +195,8 @@ def export(fmt: str, output: str, store_path: str, base: str) -> None:
 @click.option("--min-degree", default=0, show_default=True, type=click.IntRange(0),
               help="Leave out nodes with fewer links.")
 @click.option("--max-nodes", default=None, type=click.IntRange(0),
-              help="Keep the N most connected nodes; 0 for no limit.  [default: 5000]")
+              help="Keep N nodes, entities and papers before authors, most connected "
+                   "first; 0 for no limit.  [default: 5000]")
 @click.option("--since", metavar="YEAR", help="Only papers from this year (or YYYY-MM[-DD]) on.")
 @click.option("--title", default="medimg-kg graph", show_default=True, help="Page title.")
 def viz(output: str, store_path: str, base: str, focus: str | None, depth: int,
@@ -214,6 +217,44 @@ def viz(output: str, store_path: str, base: str, focus: str | None, depth: int,
     summary = omitted_summary(graph)
     if summary:
         click.echo(summary)
+
+
+@cli.command()
+@click.option("-o", "--output", default=None,
+              help="File to write (html) or folder (md).  [default: report.html, report/]")
+@click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="html",
+              show_default=True, help="One offline HTML page, or Markdown with SVG figures.")
+@store_option
+@click.option("--since", metavar="YEAR", help="Only papers from this year (or YYYY-MM[-DD]) on.")
+@click.option("--modality", metavar="NAME",
+              help="Only papers on this imaging modality (name, alias or DICOM code).")
+@click.option("--viewer", default="graph.html", show_default=True, metavar="ADDRESS",
+              help="The `kg viz` page that names link to (focused on them); '' for no links.")
+@click.option("--title", default="medimg-kg report", show_default=True, help="Report title.")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Processes running the queries (default: the cores, up to 4, for stores "
+                   "of 10,000 papers or more; 1 = in-process).")
+def report(output: str | None, fmt: str, store_path: str, since: str | None,
+           modality: str | None, viewer: str, title: str, workers: int | None) -> None:
+    """Charts of the field (trends, rankings, co-use, collaboration, code), each with its data
+    and the SPARQL behind it."""
+    from kg.outputs.report import collect
+    from kg.store import open_store
+
+    result = collect(open_store(store_path, read_only=True), since=since, modality=modality,
+                     title=title, store_path=store_path, workers=workers)
+    charts = sum(1 for s in result.sections if s.rows)
+    if fmt == "md":
+        from kg.outputs.report_md import write_markdown
+
+        written = write_markdown(result, output or "report", viewer=viewer or None)
+    else:
+        from kg.outputs.report_html import write_html
+
+        written = write_html(result, output or "report.html", viewer=viewer or None)
+    papers = result.summary.get("papers", 0)
+    click.echo(f"Wrote {written}: {charts} charts over {papers:,} paper{'s' * (papers != 1)} "
+               f"({result.scope.describe()})")
 
 
 @cli.command()

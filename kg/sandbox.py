@@ -46,6 +46,10 @@ class QueryTimeout(QueryError):
     """The query ran past its deadline; its process was killed."""
 
 
+# error kinds a worker reports that mean "the store", not "the query"
+_STORE_ERRORS = ("StoreError", "MissingStoreError")
+
+
 class WorkerDied(QueryError):
     """The process running the query died (most often: it went past its memory cap)."""
 
@@ -99,7 +103,7 @@ class Worker:
             raise ServeError(f"the query process failed to start: {exc}") from None
         if "error" in reply:
             self.kill()
-            kind = StoreError if reply.get("kind") in ("StoreError", "MissingStoreError") else ServeError
+            kind = StoreError if reply.get("kind") in _STORE_ERRORS else ServeError
             raise kind(reply["error"])
         return self
 
@@ -233,7 +237,7 @@ def run_query(
             raise
         worker.close()
         if "error" in reply:
-            raise (StoreError if reply.get("kind") in ("StoreError", "MissingStoreError") else QueryError)(
+            raise (StoreError if reply.get("kind") in _STORE_ERRORS else QueryError)(
                 reply["error"])
         with open(out, "rb") as handle:
             shutil.copyfileobj(handle, output, 1 << 16)
@@ -255,8 +259,8 @@ def worker_main() -> None:
     sys.stdout = sys.stderr
     try:
         # Import now, not at the first query: a worker is started before it is needed.
-        import kg.query  # noqa: F401
         import kg.protocol  # noqa: F401
+        import kg.query  # noqa: F401
         from kg.store import open_store
 
         store = open_store(config["store"], read_only=not config.get("writable"))

@@ -80,6 +80,16 @@ def _papers_csv(store: ox.Store, path: Path, base: str) -> Exported:
 
 _SELECTION = frozenset({"types", "focus", "depth", "min_degree", "max_nodes", "since"})
 
+def _review(fmt: str) -> Callable[..., Exported]:
+    def write(store: ox.Store, path: Path, base: str) -> Exported:
+        from kg.outputs import review
+
+        writer = review.write_review_csv if fmt == "review-csv" else review.write_review_xlsx
+        return Exported(path, fmt, rows=writer(store, path).papers)
+
+    return write
+
+
 FORMATS: dict[str, ExportFormat] = {
     f.name: f for f in [
         ExportFormat("turtle", "RDF Turtle", _rdf("turtle")),
@@ -93,6 +103,12 @@ FORMATS: dict[str, ExportFormat] = {
         ExportFormat("gexf", "the projection as GEXF 1.2 (Gephi)", _network("gexf"), _SELECTION),
         ExportFormat("csv", "one row per paper with its models, datasets and modalities",
                      _papers_csv),
+        ExportFormat("review-csv", "a systematic-review table: one row per paper with its "
+                     "links, sources, modalities, tasks, datasets, models, code and authors",
+                     _review("review-csv")),
+        ExportFormat("review-xlsx", "the review table as an Excel workbook: frozen header, "
+                     "filters, a sheet per modality and a sheet of evidence",
+                     _review("review-xlsx")),
     ]
 }
 

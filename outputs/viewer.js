@@ -112,6 +112,8 @@
     drawnEdgeCount: () => network.body.edgeIndices.length,
     focusNode: focusNode,
     setTypeVisible: setTypeVisible,
+    findNode: findNode,
+    labelled: [],
   };
   window.kgViewer = viewer;
 
@@ -144,6 +146,87 @@
       viewer.stable = true;
     });
   }
+
+  // --- labels of the most connected nodes ----------------------------------------------
+
+  // Zoomed out, vis-network draws no labels (they would be unreadably small). The most
+  // connected nodes get theirs anyway, at a fixed size on screen, from the first frame on;
+  // a label that would overlap one already drawn is left out.
+  const LABELLED = 30;
+  const labelFont = 12;
+  const drawThreshold = options.nodes.scaling.label.drawThreshold;
+  const ranked = data.nodes.slice().sort((a, b) => b.degree - a.degree || a.id - b.id);
+
+  network.on("afterDrawing", (ctx) => {
+    const scale = network.getScale();
+    const drawn = [];
+    if (options.nodes.font.size * scale < drawThreshold) {
+      const boxes = [];
+      ctx.save();
+      ctx.font = labelFont / scale + "px system-ui, sans-serif";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "top";
+      ctx.lineJoin = "round";
+      ctx.lineWidth = 3 / scale;
+      ctx.strokeStyle = "rgba(255,255,255,0.9)";
+      ctx.fillStyle = "#1f2328";
+      for (const n of ranked) {
+        if (drawn.length >= LABELLED) break;
+        if (hiddenTypes.has(n.type) || dimmed.has(n.id)) continue;
+        const body = network.body.nodes[n.id];
+        if (!body) continue;
+        const text = shortLabel(n.label);
+        const width = ctx.measureText(text).width;
+        const top = body.y + body.options.size + 2 / scale;
+        const box = [body.x - width / 2, top, body.x + width / 2, top + (labelFont + 2) / scale];
+        if (boxes.some((b) => box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3])) continue;
+        boxes.push(box);
+        ctx.strokeText(text, body.x, top);
+        ctx.fillText(text, body.x, top);
+        drawn.push(n.id);
+      }
+      ctx.restore();
+    }
+    viewer.labelled = drawn;
+  });
+
+  // --- focus from the address: graph.html#focus=NAME[&type=TYPE] ---------------------------
+
+  // The node a name stands for: its IRI, or a label or alias (any case), of `type` when given
+  // and such a node exists; the most connected wins.
+  function findNode(name, type) {
+    const wanted = String(name).trim().toLowerCase();
+    const matching = (n) => n.iri === name || n.label.toLowerCase() === wanted ||
+      (n.aliases || []).some((a) => a.toLowerCase() === wanted);
+    let found = data.nodes.filter((n) => matching(n) && (!type || n.type === type));
+    if (!found.length && type) found = data.nodes.filter(matching);
+    found.sort((a, b) => b.degree - a.degree || a.id - b.id);
+    return found.length ? found[0].id : null;
+  }
+
+  function focusFromAddress() {
+    const params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+    const name = params.get("focus");
+    if (!name) return;
+    const id = findNode(name, params.get("type"));
+    if (id === null) {
+      stats.textContent = "No node named \u201c" + name + "\u201d in this graph";
+      return;
+    }
+    focusNode(id);
+  }
+
+  // Focus once the layout has settled and every edge is in, so nothing moves the view or
+  // overwrites the status line afterwards.
+  function whenSettled(callback) {
+    if (viewer.stable && viewer.complete) {
+      callback();
+      return;
+    }
+    setTimeout(() => whenSettled(callback), 50);
+  }
+  whenSettled(focusFromAddress);
+  window.addEventListener("hashchange", focusFromAddress);
 
   // --- neighbourhood highlight ---------------------------------------------------------
 

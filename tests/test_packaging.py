@@ -23,7 +23,9 @@ def test_wheel_contains_only_kg_and_its_data(tmp_path):
     for required in ("kg/extractors/__init__.py", "kg/outputs/__init__.py",
                      "kg/ontology/kg.ttl", "kg/ontology/shapes.ttl",
                      "kg/ontology/vocab/modalities.ttl", "kg/sources/__init__.py",
-                     "kg/py.typed", "kg/ontology/namespaces.py"):
+                     "kg/py.typed", "kg/ontology/namespaces.py",
+                     "kg/outputs/report_sparql/summary.rq", "kg/outputs/report_template.html",
+                     "kg/outputs/report.js", "kg/outputs/report.css"):
         assert required in names, required
     assert any(n.startswith("kg/queries/") and n.endswith(".rq") for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))

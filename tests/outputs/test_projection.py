@@ -131,10 +131,19 @@ def test_min_degree(store: ox.Store) -> None:
     assert graph.graph["omitted"]["steps"][0]["step"] == "min_degree"
 
 
-def test_max_nodes_keeps_the_most_connected_and_records_the_rest(store: ox.Store) -> None:
+def test_max_nodes_keeps_shared_entities_then_papers_then_authors(store: ox.Store) -> None:
     graph = project(store, max_nodes=4)
     assert graph.number_of_nodes() == 4
-    assert set(graph) == {MEDSAM, IMG, UNET_PAPER, SCRIPT}  # degrees 7, 6, 6, 5
+    # Entities of two or more papers come first (MRI has 3; SAM, U-Net and BraTS 2 each),
+    # before papers that have more links (a paper's authors count for nothing here).
+    assert set(graph) == {B + "modality/mri", B + "model/sam", B + "model/u-net",
+                          B + "dataset/brats"}
+    # Then papers, those linking the most entities first (5, 4, 4; ties by IRI).
+    assert set(project(store, max_nodes=7)) - set(graph) == {MEDSAM, SCRIPT, UNET_PAPER}
+    # Then the other entities; authors only when everything else fits (4 + 4 + 7 = 15).
+    kept = project(store, max_nodes=15)
+    assert {kept.nodes[n]["type"] for n in kept} == set(NODE_TYPES) - {"author"}
+    assert kept.graph["omitted"]["by_type"] == {"author": 6}
     record = graph.graph["omitted"]
     assert (record["total_nodes"], record["nodes"]) == (21, 17)
     assert record["steps"] == [{"step": "max_nodes", "nodes": 17}]
@@ -156,3 +165,37 @@ def test_empty_store(tmp_path: Path) -> None:
     graph = project(open_store(tmp_path / "empty"))
     assert graph.number_of_nodes() == 0
     assert omitted_summary(graph) is None
+
+
+@pytest.fixture(scope="module")
+def listings_store(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path) -> ox.Store:
+    """The shared corpus's 215 real listing papers, built with `kg build`."""
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+
+    path = tmp_path_factory.mktemp("listings") / "store"
+    result = CliRunner().invoke(cli, ["build", str(shared_corpus / "listings"), "--store",
+                                      str(path)])
+    assert result.exit_code == 0, result.output
+    return open_store(path, read_only=True)
+
+
+def test_max_nodes_keeps_every_shared_dataset_and_model_before_authors(
+    listings_store: ox.Store,
+) -> None:
+    full = project(listings_store)
+    kinds = {n: d["type"] for n, d in full.nodes(data=True)}
+    shared = {n for n, d in full.nodes(data=True)
+              if d["type"] in ("dataset", "model") and d["papers"] >= 2}
+    others = [n for n, kind in kinds.items() if kind != "author"]
+    assert len(shared) > 20 and len(others) < full.number_of_nodes()
+    # Room for everything but the authors: no author is drawn, nothing else is left out.
+    graph = project(listings_store, max_nodes=len(others))
+    assert set(graph) == set(others)
+    assert graph.graph["omitted"]["by_type"] == {
+        "author": sum(1 for k in kinds.values() if k == "author")}
+    # Little room: every dataset and model of two or more papers is still there.
+    small = project(listings_store, max_nodes=len(shared) + 40)
+    assert shared <= set(small)
+    assert not any(small.nodes[n]["type"] == "author" for n in small)

@@ -277,3 +277,81 @@ def test_large_graph_uses_python_positions_without_physics(
     )
     assert placed
     assert opened.errors == []
+
+
+def _open_with_fragment(browser: Any, path: Path, fragment: str) -> Opened:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    opened = Opened(page)
+    page.on("request", lambda r: opened.requests.append(r.url))
+    page.on("console", lambda m: opened.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: opened.errors.append(str(e)))
+    page.goto(path.resolve().as_uri() + fragment)
+    page.wait_for_function(
+        "() => window.kgViewer && kgViewer.ready && kgViewer.stable && kgViewer.complete")
+    return opened
+
+
+@pytest.mark.parametrize("fragment, iri", [
+    ("#focus=MedSAM", B + "model/medsam"),
+    ("#focus=segment%20anything%20model&type=model", B + "model/sam"),
+    ("#focus=" + B + "dataset/brats", B + "dataset/brats"),
+])
+def test_focus_in_the_address_centres_that_node(
+    store: ox.Store, tmp_path: Path, browser: Any, fragment: str, iri: str
+) -> None:
+    write_viewer(store, tmp_path / "graph.html")
+    opened = _open_with_fragment(browser, tmp_path / "graph.html", fragment)
+    page = opened.page
+    node = opened.node_id(iri)
+    page.wait_for_function("(id) => kgViewer.focused === id", arg=node)
+    page.wait_for_function(
+        """(id) => {
+            const view = kgViewer.network.getViewPosition();
+            const node = kgViewer.network.getPosition(id);
+            return Math.hypot(view.x - node.x, view.y - node.y) < 1;
+        }""",
+        arg=node,
+    )
+    assert page.evaluate("kgViewer.network.getSelectedNodes()") == [node]
+    assert page.locator("#kg-card").is_visible()
+    assert opened.errors == []
+    page.context.close()
+
+
+def test_focus_on_an_unknown_name_says_so(store: ox.Store, tmp_path: Path, browser: Any) -> None:
+    write_viewer(store, tmp_path / "graph.html")
+    opened = _open_with_fragment(browser, tmp_path / "graph.html", "#focus=NoSuchModel")
+    page = opened.page
+    page.wait_for_function(
+        "() => document.getElementById('kg-stats').textContent.startsWith('No node named')")
+    assert page.evaluate("kgViewer.focused") is None
+    # A later change of the address focuses without reloading.
+    page.evaluate("window.location.hash = 'focus=MRI&type=modality'")
+    mri = opened.node_id(B + "modality/mri")
+    page.wait_for_function("(id) => kgViewer.focused === id", arg=mri)
+    assert opened.errors == []
+    page.context.close()
+
+
+def test_most_connected_nodes_are_labelled_at_the_first_frame(
+    tmp_path: Path, open_page: Any
+) -> None:
+    graph = nx.barabasi_albert_graph(1200, 2, seed=5)
+    for node in graph:
+        graph.nodes[node].update(label=f"Model {node}", type="model", papers=1)
+    (tmp_path / "large.html").write_text(render_html(graph), encoding="utf-8")
+    opened = open_page(tmp_path / "large.html")
+    page = opened.page
+    # Zoomed out to fit 1,200 nodes, vis-network itself draws no label.
+    assert page.evaluate("kgViewer.network.getScale() * 14 < 7")
+    labelled = page.evaluate("kgViewer.labelled")
+    degrees = page.evaluate(
+        "JSON.parse(document.getElementById('kg-data').textContent).nodes"
+        ".map((n) => [n.id, n.degree])")
+    by_degree = sorted(degrees, key=lambda item: (-item[1], item[0]))
+    assert 10 <= len(labelled) <= 30
+    assert labelled[0] == by_degree[0][0]  # the hub always gets its label
+    lowest_labelled = min(dict(degrees)[n] for n in labelled)
+    assert lowest_labelled >= by_degree[60][1]  # the labels go to the most connected
+    assert opened.errors == []
