@@ -26,6 +26,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from kg.errors import KGError
+from kg.ontology import KG
 from kg.query import parse_named_query, run
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -122,7 +123,7 @@ def scoped(text: str, scope: Scope) -> str:
     if scope.modality:
         modality = ox.NamedNode(scope.modality)  # serialised by pyoxigraph, never pasted
         patterns.append(
-            f"?paper <https://w3id.org/medimg-kg/ontology#imagingModality> {modality} .")
+            f"?paper <{KG.imagingModality}> {modality} .")
     if scope.since:
         since = ox.Literal(scope.since)
         patterns.append("?paper <https://schema.org/datePublished> ?scope_date .")

@@ -23,6 +23,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg.ontology import SPARQL_PREFIXES
 from kg.shards import write_output
 
 COLUMNS = [
@@ -46,13 +47,7 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-_PREFIXES = """PREFIX kg: <https://w3id.org/medimg-kg/ontology#>
-PREFIX schema: <https://schema.org/>
-PREFIX bibo: <http://purl.org/ontology/bibo/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX oa: <http://www.w3.org/ns/oa#>
-"""
+_PREFIXES = SPARQL_PREFIXES
 
 
 def _list(name: str, pattern: str, value: str) -> str:

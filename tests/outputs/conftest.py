@@ -11,11 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
+from kg.ontology import PREFIXES
 from kg.store import open_store
 
 HOSTILE_FIXTURE = Path(__file__).parent / "viewer_fixture.ttl"
 B = "https://w3id.org/medimg-kg/"
-KG = "https://w3id.org/medimg-kg/ontology#"
+KG = PREFIXES["kg"]
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from kg.cli import cli
 from kg.extract import extract_papers
+from kg.ontology import KG
 from kg.outputs.review import COLUMNS, EVIDENCE_COLUMNS, write_review_csv, write_review_xlsx
 from kg.store import open_store
 
@@ -86,7 +87,7 @@ def test_xlsx_sheets_headers_filters_and_evidence(workbook: Path, demo_store_pat
     assert [c.value for c in book["Evidence"][1]] == EVIDENCE_COLUMNS
     store = open_store(demo_store_path, read_only=True)
     mentions = int(next(iter(store.query(
-        "SELECT (COUNT(*) AS ?n) WHERE { ?m a <https://w3id.org/medimg-kg/ontology#EntityMention> }"
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ ?m a <{KG.EntityMention}> }}"
     )))["n"].value)
     assert len(evidence) == mentions > 0
     for row in evidence:
@@ -117,7 +118,7 @@ def formula_store(tmp_path: Path) -> ox.Store:
     store = open_store(path)
     store.load(input=f"""
         @prefix schema: <https://schema.org/> .
-        @prefix kg: <https://w3id.org/medimg-kg/ontology#> .
+        @prefix kg: <{KG}> .
         @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
         <{B}paper/title/1> a schema:ScholarlyArticle ;
             schema:name "=HYPERLINK(\\"http://evil.example\\",\\"click\\")" ;
