@@ -30,6 +30,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from typing import IO, Any, BinaryIO
 
@@ -53,6 +54,10 @@ _STORE_ERRORS = ("StoreError", "MissingStoreError")
 class WorkerDied(QueryError):
     """The process running the query died (most often: it went past its memory cap)."""
 
+    def __init__(self, message: str, *, over_memory: bool = False) -> None:
+        super().__init__(message)
+        self.over_memory = over_memory
+
 
 # ---------------------------------------------------------------- parent side
 
@@ -71,13 +76,19 @@ class Worker:
         self.process: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
         self._buffer = b""
+        # Popen.poll() answers "running" while another thread holds its wait lock; callers
+        # of alive() take turns so a dead worker is never reported alive
+        self._poll_lock = threading.Lock()
 
     @property
     def pid(self) -> int | None:
         return self.process.pid if self.process is not None else None
 
     def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        if self.process is None:
+            return False
+        with self._poll_lock:
+            return self.process.poll() is None
 
     def start(self, timeout: float = STARTUP_TIMEOUT) -> Worker:
         """Spawn the worker and wait until its store is open.
@@ -114,7 +125,7 @@ class Worker:
         try:
             self.process.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
         except (BrokenPipeError, OSError):
-            raise WorkerDied(self._death()) from None
+            raise self._death() from None
         try:
             return self._reply(deadline)
         except QueryTimeout:
@@ -164,13 +175,13 @@ class Worker:
                 raise QueryTimeout("the query ran past its time limit")
             chunk = os.read(fd, 65536)
             if not chunk:
-                raise WorkerDied(self._death())
+                raise self._death()
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
         return json.loads(line)
 
-    def _death(self) -> str:
-        """Why the worker ended, in words; reaps it."""
+    def _death(self) -> WorkerDied:
+        """Why the worker ended; reaps it."""
         assert self.process is not None
         try:
             status = self.process.wait(5)
@@ -185,10 +196,11 @@ class Worker:
         self._close_pipes()
         if self.memory_mb and ("memory allocation" in tail or "MemoryError" in tail
                                or status in (-signal.SIGABRT, _EXIT_MEMORY)):
-            return f"the query needed more than the {self.memory_mb} MB memory limit"
+            return WorkerDied(f"the query needed more than the {self.memory_mb} MB memory limit",
+                              over_memory=True)
         how = (f"killed by {signal.Signals(-status).name}" if status < 0
                else f"exit status {status}")
-        return f"the query process died ({how}{': ' + tail if tail else ''})"
+        return WorkerDied(f"the query process died ({how}{': ' + tail if tail else ''})")
 
 
 def run_query(

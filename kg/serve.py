@@ -520,23 +520,29 @@ class Server:
         """(status, media type, result file or None, message) for one query."""
         assert self._results is not None
         deadline = time.monotonic() + (self.timeout or 10**9)
-        worker = self._pool.acquire(deadline)
-        if worker is None:
-            return (503, "", None, f"every query process is busy; no answer within "
-                                   f"{self.timeout} s, try again later")
         out = os.path.join(self._results, uuid.uuid4().hex)
         request = {"op": "http", "query": text, "accept": accept, "out": out,
                    "default_graph": default_graph, "named_graphs": named_graphs,
                    "allow_remote": self.allow_remote, "max_bytes": self.max_result_bytes}
-        try:
-            reply = worker.ask(request, deadline)
-        except QueryTimeout:
-            self._pool.discard(worker)
-            return self._failed(out, 503, f"query cancelled: it ran past the {self.timeout} s "
-                                          "time limit of this endpoint")
-        except WorkerDied as exc:
-            self._pool.discard(worker)
-            return self._failed(out, 503, f"query cancelled: {exc}")
+        # a worker killed from outside can still look alive when it is handed the query (its
+        # threads are still exiting): queries are read-only, so it is asked once more elsewhere
+        for attempt in (1, 2):
+            worker = self._pool.acquire(deadline)
+            if worker is None:
+                return (503, "", None, f"every query process is busy; no answer within "
+                                       f"{self.timeout} s, try again later")
+            try:
+                reply = worker.ask(request, deadline)
+            except QueryTimeout:
+                self._pool.discard(worker)
+                return self._failed(out, 503, f"query cancelled: it ran past the {self.timeout}"
+                                              " s time limit of this endpoint")
+            except WorkerDied as exc:
+                self._pool.discard(worker)
+                if exc.over_memory or attempt == 2:
+                    return self._failed(out, 503, f"query cancelled: {exc}")
+                continue
+            break
         self._pool.release(worker)
         if reply.get("status") != 200:
             return self._failed(out, int(reply.get("status", 500)), reply.get("message", ""))
