@@ -28,9 +28,14 @@ _PLURAL = {"model": "models", "dataset": "datasets", "modality": "modalities", "
 __all__ = ["Extractor", "build_pipeline", "entities", "RULES_VERSION"]
 
 
+def shipped_classifier_dir() -> Path:
+    """Where the trained kg_classifier ships: the package's model/ folder."""
+    return Path(str(resources.files("kg.extractors").joinpath("model")))
+
+
 def shipped_classifier() -> Path | None:
     """The trained kg_classifier weights shipped as package data, if any."""
-    folder = Path(str(resources.files("kg.extractors").joinpath("model")))
+    folder = shipped_classifier_dir()
     return folder if (folder / "model").exists() else None
 
 

@@ -1,4 +1,4 @@
-"""Schwartz & Hearst (2003) abbreviation definitions: "Medical Slice Transformer (MST)".
+"""Schwartz & Hearst (2003) abbreviation definitions: "Sparse Lesion Transformer (SLT)".
 
 Returns (long form span, short form span) pairs on character offsets. The long form is the
 shortest run of preceding words whose letters contain the short form's characters in order,

@@ -52,6 +52,7 @@ class Group:
     long_form: Candidate | None = None
     short_form: Candidate | None = None
     scores: dict[str, float] = field(default_factory=dict)
+    feature_ids: list[int] | None = field(default=None, repr=False)  # features.py, cached
 
     @property
     def entry(self) -> Entry | None:

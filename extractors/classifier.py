@@ -16,19 +16,20 @@ prediction, each Group holds its probabilities in `group.scores`, which kg_entit
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 
 import numpy
 from spacy.language import Language
 from spacy.pipeline.spancat import SpanCategorizer
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 from spacy.training import Example
 from spacy.util import registry
 from thinc.api import Logistic, Model, Ops, SparseLinear_v2, chain, get_current_ops
 from thinc.types import Floats2d, Ragged
 
 from kg.extractors.features import feature_ids, group_features
-from kg.extractors.state import state
+from kg.extractors.state import state, token_span
 
 IGNORE_KEY = "kg_ignore"
 LABELS = {"MODEL": "model", "DATASET": "dataset"}
@@ -41,8 +42,7 @@ def representative_tokens(doc: Doc) -> list[tuple[int, int]]:
         out = []
         for group in st.groups:
             rep = group.representative
-            span = doc.char_span(rep.start, rep.end, alignment_mode="expand")
-            out.append((span.start, span.end) if span is not None else (0, 0))
+            out.append(token_span(doc, rep.start, rep.end))
         st.group_tokens = out
     return st.group_tokens
 
@@ -64,8 +64,20 @@ def build_candidate_suggester() -> Callable[..., Ragged]:
     return suggest_candidates
 
 
+def _allowed(model: Model) -> frozenset[int] | None:
+    """The feature ids the model was trained with (None: every feature)."""
+    listed = model.attrs.get("features")
+    if listed is None:
+        return None
+    cached = model.attrs.get("_allowed")  # a frozenset is not serialised: rebuilt once
+    if cached is None or len(cached) != len(listed):
+        cached = model.attrs["_allowed"] = frozenset(listed)
+    return cached
+
+
 def _features_forward(model: Model, inputs: tuple[list[Doc], Ragged], is_train: bool):
     docs, spans = inputs
+    allowed = _allowed(model)
     keys: list[int] = []
     lengths: list[int] = []
     offset = 0
@@ -77,7 +89,15 @@ def _features_forward(model: Model, inputs: tuple[list[Doc], Ragged], is_train: 
         by_tokens = {span: g for g, span in enumerate(representative_tokens(doc))}
         for start, end in rows.tolist() if n else []:
             g = by_tokens.get((start, end))
-            ids = feature_ids(group_features(st, st.groups[g]) if g is not None else ["bias"])
+            if g is None:
+                ids = feature_ids(["bias"])
+            else:
+                group = st.groups[g]
+                if group.feature_ids is None:
+                    group.feature_ids = feature_ids(group_features(st, group))
+                ids = group.feature_ids
+                if allowed is not None:
+                    ids = [x for x in ids if x in allowed]
             keys.extend(ids)
             lengths.append(len(ids))
     out = (numpy.asarray(keys, dtype="uint64"), numpy.ones(len(keys), dtype="float32"),
@@ -86,11 +106,18 @@ def _features_forward(model: Model, inputs: tuple[list[Doc], Ragged], is_train: 
 
 
 @registry.architectures("kg.CandidateClassifier.v1")
-def build_candidate_classifier(length: int = 1 << 18,
+def build_candidate_classifier(length: int = 1 << 18, features: str | None = None,
                                nO: int | None = None) -> Model[tuple[list[Doc], Ragged],
                                                                Floats2d]:
-    features: Model = Model("kg_candidate_features", _features_forward)
-    return chain(features, SparseLinear_v2(nO=nO, length=length), Logistic())
+    """`features`: a JSON file listing the feature strings to learn from (training.py
+    writes those seen in enough training papers); the list is saved with the weights."""
+    listed = None
+    if features:
+        with open(features, encoding="utf-8") as fh:
+            listed = sorted(set(feature_ids(json.load(fh))))
+    layer: Model = Model("kg_candidate_features", _features_forward,
+                         attrs={"features": listed})
+    return chain(layer, SparseLinear_v2(nO=nO, length=length), Logistic())
 
 
 class CandidateClassifier(SpanCategorizer):
@@ -119,6 +146,14 @@ class CandidateClassifier(SpanCategorizer):
                     spans[-1].label_ = labels[best]
             offset += n
             doc.spans[self.key] = spans
+
+    def _get_aligned_spans(self, eg: Example) -> list[Span]:
+        # Training docs come from the same tokenizer as the reference docs (training.py):
+        # token i is token i, so spaCy's character alignment (slow) is not needed.
+        spans = eg.reference.spans.get(self.key, [])
+        if len(eg.reference) == len(eg.predicted):
+            return [Span(eg.predicted, s.start, s.end, label=s.label) for s in spans]
+        return super()._get_aligned_spans(eg)
 
     def get_loss(self, examples: Iterable[Example], spans_scores):
         examples = list(examples)

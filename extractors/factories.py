@@ -25,16 +25,16 @@ from kg.extractors.decide import decide
 from kg.extractors.matcher import match_vocabulary
 from kg.extractors.resolve import Resolved, resolve
 from kg.extractors.rules import Text, find_names
-from kg.extractors.state import state
+from kg.extractors.state import state, token_span
 from kg.extractors.vocab import shared_vocabulary
 
 CANDIDATES_KEY = "kg_candidates"
 ENTITIES_KEY = "kg_entities"
 
 
-def _span(doc: Doc, start: int, end: int, label: str, kb_id: str = "") -> Span | None:
-    span = doc.char_span(start, end, label=label, kb_id=kb_id, alignment_mode="expand")
-    return span
+def _span(doc: Doc, start: int, end: int, label: str, kb_id: str = "") -> Span:
+    first, last = token_span(doc, start, end)
+    return Span(doc, first, last, label=label, kb_id=kb_id)
 
 
 class AbbreviationsComponent:
@@ -42,6 +42,8 @@ class AbbreviationsComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
+        if st.rules_done:
+            return doc
         if "(" in st.text:
             st.definitions = find_definitions(st.text)
         return doc
@@ -55,6 +57,8 @@ class VocabularyComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
+        if st.rules_done:
+            return doc
         st.candidates.extend(match_vocabulary(st.text, st.words, self.vocab))
         return doc
 
@@ -64,8 +68,10 @@ class NamesComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
+        if st.rules_done:
+            return doc
         text = Text(st.text, st.words, st.sentence_starts, st.title_end)
-        st.candidates.extend(find_names(text))
+        st.candidates.extend(find_names(text, known=list(st.candidates)))
         return doc
 
 
@@ -78,14 +84,15 @@ class CandidatesComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
-        st.entities, st.groups = resolve(st.text, st.candidates, st.definitions, self.vocab,
-                                         st.sentence_starts, st.words)
+        if not st.rules_done:
+            st.fixed, st.groups = resolve(st.text, st.candidates, st.definitions,
+                                          self.vocab, st.sentence_starts, st.words)
+            st.rules_done = True
         spans = []
         for g, group in enumerate(st.groups):
             for c in group.members:
-                span = _span(doc, c.start, c.end, (group.kind or "model").upper(), f"g{g}")
-                if span is not None:
-                    spans.append(span)
+                spans.append(_span(doc, c.start, c.end, (group.kind or "model").upper(),
+                                   f"g{g}"))
         doc.spans[CANDIDATES_KEY] = spans
         return doc
 
@@ -100,11 +107,9 @@ class EntitiesComponent:
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
         names = decide(st.groups, self.threshold)
-        st.entities = sorted([*st.entities, *names], key=lambda r: (r.start, r.end))
-        doc.spans[ENTITIES_KEY] = [
-            s for r in st.entities
-            if (s := _span(doc, r.start, r.end, r.kind.upper(), r.key)) is not None
-        ]
+        st.entities = sorted([*st.fixed, *names], key=lambda r: (r.start, r.end))
+        doc.spans[ENTITIES_KEY] = [_span(doc, r.start, r.end, r.kind.upper(), r.key)
+                                   for r in st.entities]
         return doc
 
 

@@ -4,7 +4,7 @@ Case-sensitive aliases ("SAM", "CT") are looked up by exact key, the others by l
 over runs of up to `max_words` words joined by single spaces. A known name followed by an
 edition ("BraTS 2021") or carrying a variant suffix ("ResNet-50", "YOLOv8n", "KiTS21")
 becomes its own entity of the same kind; hyphen compounds are reduced to their known part
-("U-Net-based" -> U-Net) or, when the other part is a name ("Med-Gemini"), kept whole.
+("U-Net-based" -> U-Net) or, when the other part is a name ("Med-Zorb"), kept whole.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 _NON_KEY = re.compile(r"[^A-Za-z0-9+]+")
 _NON_SLUG = re.compile(r"[^a-z0-9+]+")
-# Words after a name that do not change which thing it names ("the FeTS challenge" = "FeTS").
+# Words after a name that do not change which thing it names ("the Blip challenge" = "Blip").
 HEAD_SUFFIXES = frozenset(
     "dataset datasets database databases challenge challenges benchmark benchmarks cohort "
     "cohorts study collection collections data corpus model models network networks "

@@ -1,8 +1,8 @@
 """Merging: overlapping candidates, abbreviation definitions and aliases -> entities.
 
 One entity per thing in a paper: vocabulary hits group by concept key, other names by
-merge key ("FeTS challenge" = "FeTS"), and an abbreviation defined in the text joins its
-long form ("Simple Fully Connected Network (SFCN)"). The kind of a new name comes from
+merge key ("Blip challenge" = "Blip"), and an abbreviation defined in the text joins its
+long form ("Quux Fusion Network (QFN)"). The kind of a new name comes from
 the strongest cues; names seen only by shape need a shape that is a name on its own.
 """
 
@@ -38,7 +38,7 @@ _LF_NOT_NAMES = frozenset(
     "criterion criteria scale system disease syndrome cancer carcinoma tumor tumour "
     "impairment disorder imaging tomography learning".split()
 )
-# "we propose Progressive Image Editing (PIE)": the verb right before the long form
+# "we propose Gradual Mask Refinement (GMR)": the verb right before the long form
 _INTRO_CONTEXT = re.compile(
     r"\b(?:" + "|".join(sorted(INTRO_VERBS | NAMING_VERBS)) + r")\b(?:\s+(?:a|an|the|as))?"
     r"(?:\s+(?:novel|new|simple|unified))?\s*$", re.IGNORECASE
@@ -135,7 +135,7 @@ def resolve(
     """Modality and task mentions, and the candidate entities (groups) of one doc."""
     out = vocabulary_mentions(candidates)
     blocked = [(r.start, r.end) for r in out]
-    names = name_candidates(text, candidates, blocked)
+    names = name_candidates(text, [c for c in candidates if c.strength > 0], blocked)
     by_span, links, weak = link_definitions(text, names, definitions, blocked,
                                             sentence_starts)
     final = _drop_overlaps(drop_nested(by_span.values(), links))
@@ -143,6 +143,8 @@ def resolve(
     add_short_form_repeats(text, final, links, union, index, words)
     groups = make_groups(final, union, links)
     groups.extend(weak_groups(text, weak, final))
+    weak_names = name_candidates(text, [c for c in candidates if c.strength == 0], blocked)
+    add_weak_candidates(weak_names, groups, vocab)
     return out, groups
 
 
@@ -223,7 +225,7 @@ def link_definitions(
 
 
 def drop_nested(cands, links: list[Link]) -> list[Candidate]:
-    """Names inside a defined long form are part of it ("... U-Net (SRE U-Net)")."""
+    """Names inside a defined long form are part of it ("... U-Net (Blip U-Net)")."""
     long_spans = [(lc.start, lc.end) for lc, _ in links]
     final = sorted(cands, key=lambda c: c.start)
     return [c for c in final if not any(ls <= c.start and c.end <= le and (c.start, c.end)
@@ -270,7 +272,7 @@ def group_by_identity(final: list[Candidate], links: list[Link],
 
 def add_short_form_repeats(text: str, final: list[Candidate], links: list[Link],
                            union: _Union, index: dict[int, int], words: Words) -> None:
-    """Later occurrences of a defined short form ("SFCN ... SFCN's ...") join its group."""
+    """Later occurrences of a defined short form ("QFN ... QFN's ...") join its group."""
     shorts = {text[sc.start:sc.end]: sc for _, sc in links if id(sc) in index}
     if not shorts:
         return
@@ -308,7 +310,7 @@ def make_groups(final: list[Candidate], union: _Union, links: list[Link]) -> lis
 
 def weak_groups(text: str, weak: list[Link], final: list[Candidate]) -> list[Group]:
     """Definitions no cue supports, where they overlap no other candidate: the rules drop
-    them, the classifier may keep them ("graph disentanglement learning (GDL)")."""
+    them, the classifier may keep them ("sparse token mixing (STM)")."""
     spans = [(c.start, c.end) for c in final]
     out = []
     for lc, sc in weak:
@@ -320,6 +322,34 @@ def weak_groups(text: str, weak: list[Link], final: list[Candidate]) -> list[Gro
                          long_form=lc, short_form=sc))
         spans += [(lc.start, lc.end), (sc.start, sc.end)]
     return out
+
+
+def add_weak_candidates(weak: list[Candidate], groups: list[Group],
+                        vocab: Vocabulary) -> None:
+    """Weak candidates where no group has a mention: a new name joins the group of the same
+    name (after its verdict, which they never change), or starts a group of its own with
+    no verdict."""
+    taken = [(c.start, c.end) for g in groups for c in g.members]
+    by_key: dict[str, Group] = {}
+    for g in groups:
+        for c in g.members:
+            by_key.setdefault(merge_key(c.surface), g)
+    for c in weak:
+        if any(a < c.end and c.start < b for a, b in taken):
+            continue
+        if is_generic(c.surface):
+            c.rule += "-generic"  # kept for the classifier, marked
+        key = merge_key(c.surface)
+        group = by_key.get(key)
+        if group is None:
+            hit = vocab.compact.get(key)
+            if hit is not None and hit.kind in ("model", "dataset"):
+                c.entry, c.kind = hit, hit.kind
+            group = Group([], None, c.kind, c.surface)
+            groups.append(group)
+            by_key[key] = group
+        group.members.append(c)
+        taken.append((c.start, c.end))
 
 
 def _guess_kind(members: list[Candidate]) -> str | None:
@@ -366,5 +396,5 @@ def _entity(members: list[Candidate], long_ids: set[int]) -> tuple[str, str, str
     if is_description(name) and not any(is_strong_name(c.surface) for c in members):
         return None
     if name.split()[-1].lower() in DATASET_HEADS:
-        kind = "dataset"  # "Capsule Vision 2024 Challenge" names the challenge
+        kind = "dataset"  # "Zorb Vision 2031 Challenge" names the challenge
     return kind, f"{kind}/{slugify(name)}", name, role

@@ -10,6 +10,7 @@ vocabulary matcher; merging (resolve.py) settles overlaps and disagreements.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import compress
@@ -49,6 +50,11 @@ _DETERMINERS = frozenset("a an the".split())
 _ARTICLES = frozenset(("a", "an"))
 # words after which a head noun no longer describes the name before them
 _CLAUSE_TURNS = frozenset("on using trained evaluated tested from than".split())
+# words between coordinated names and their head noun ("A and B public datasets")
+_MODIFIERS = frozenset(
+    "public publicly-available open private external internal benchmark clinical "
+    "multi-center multicenter multi-centre large-scale real-world".split()
+)
 _TRIGGERS = (DATASET_HEADS | MODEL_HEADS | DATASET_VERBS | MODEL_FROM_VERBS | INTRO_VERBS
              | NAMING_VERBS)
 _CUE_WORDS = _TRIGGERS | _ARTICLES
@@ -216,89 +222,212 @@ def _kind_after(t: Text, b: int, limit: int = 10) -> str | None:
     return None
 
 
-def find_names(t: Text) -> list[Candidate]:
-    """Rule candidates for the whole text."""
+def find_names(t: Text, known: list[Candidate] | None = None) -> list[Candidate]:
+    """Rule candidates for the whole text, each step a function below. `known` are the
+    vocabulary's candidates, whose kind spreads to the names listed with them.
+
+    Candidates of strength 0 are weak: what a rule saw but would not vouch for alone (a
+    plain title-case phrase before "network", a generic acronym before "dataset", a name
+    shape seen once). They never change the rules' own result (resolve.py keeps them apart);
+    the learned classifier judges them.
+    """
     out: list[Candidate] = []
-    n = t.n
-    lowers = t.lowers
-    # only cue words and words before "a"/"an" start a rule; found with a C-level scan
+    for i in _cue_positions(t):
+        w = t.lowers[i]
+        if w in DATASET_HEADS or w in MODEL_HEADS:
+            out.extend(head_noun_names(t, i))
+            out.extend(head_list_names(t, i))
+        if w in DATASET_VERBS or w in MODEL_FROM_VERBS:
+            out.extend(context_names(t, i))
+        if w in INTRO_VERBS or w in NAMING_VERBS:
+            out.extend(introduced_names(t, i))
+        out.extend(apposition_names(t, i))
+    out.extend(_title_name(t))
+    out.extend(_shapes(t))
+    out.extend(weak_shapes(t))
+    if known:
+        out.extend(list_mates(t, known))
+    return out
+
+
+def _cue_positions(t: Text) -> list[int]:
+    """Words that can start a rule: cue words, and the word before "a"/"an" (apposition);
+    found with a C-level scan."""
     cues = set()
-    for j in compress(range(n), map(_CUE_WORDS.__contains__, lowers)):
+    lowers = t.lowers
+    for j in compress(range(t.n), map(_CUE_WORDS.__contains__, lowers)):
         if lowers[j] in _ARTICLES:
             if j:
                 cues.add(j - 1)
         else:
             cues.add(j)
-    for i in sorted(cues):
-        w = lowers[i]
-        # head nouns: "the X dataset", "the A, B and C datasets", "X network"
-        if w in DATASET_HEADS or w in MODEL_HEADS:
-            kind = "dataset" if w in DATASET_HEADS else "model"
-            head_in_name = t.ws[i][0].isupper()
-            end = i if head_in_name else i - 1
-            # a lower-case head needs a name word right before it (checked first: cheap)
-            if end >= 0 and (head_in_name or (t.gap(i - 1) in (" ", "-") and t.namey(end))):
-                groups = _list_back(t, end) if w.endswith("s") else [(_group_back(t, end), end + 1)]
-                for a, b in groups:
-                    if head_in_name and b == i + 1:
-                        if a >= i:  # the head alone ("Challenge") names nothing
-                            continue
-                    if kind == "model" and all(is_plain_title(t.ws[k])
-                                               for k in range(a, b) if k != i):
-                        continue  # "Deep Regression Network": a description, not a name
-                    if a < b and _valid(t, a, b, strict=(kind == "model" and not head_in_name)):
-                        out.append(_span(t, a, b, kind, 0.8, "head-noun", 2))
-            # "datasets such as A, B and C", "benchmarks: A, B"
-            if i + 1 < n:
-                nxt = t.lower(i + 1)
-                gap = t.gap(i)
-                start = None
-                if nxt in LIST_OPENERS:
-                    start = i + 3 if nxt == "such" and t.lower(i + 2) == "as" else i + 2
-                elif gap.strip() in (":", "("):
-                    start = i + 1
-                if start is not None and start < n:
-                    for a, b in _list_fwd(t, start):
-                        if _valid(t, a, b, strict=True):
-                            out.append(_span(t, a, b, kind, 0.75, "head-list", 2))
-        # "trained on X", "evaluated on A and B"
-        if w in DATASET_VERBS and t.lower(i + 1) == "on" and i + 2 < n:
-            for a, b in _list_fwd(t, i + 2):
-                if _valid(t, a, b, strict=True):
-                    out.append(_span(t, a, b, "dataset", 0.75, "context", 2))
-        if w in MODEL_FROM_VERBS and t.lower(i + 1) in ("from", "with") and i + 2 < n:
-            for a, b in _list_fwd(t, i + 2):
-                if _valid(t, a, b, strict=True):
-                    out.append(_span(t, a, b, "model", 0.75, "context", 2))
-        # "we propose X", "named X"
-        if (w in INTRO_VERBS or w in NAMING_VERBS) and i + 1 < n:
-            k = i + 1
-            if w in NAMING_VERBS and t.lower(k) == "as":
-                k += 1
-            if w in INTRO_VERBS and t.lower(k) in _DETERMINERS:
-                k += 1
-            b = _group_fwd(t, k)
-            strict = w in INTRO_VERBS and t.lower(i + 1) not in _DETERMINERS
-            if b > k and _valid(t, k, b, strict=strict or (b - k) == 1):
-                kind = _kind_after(t, b) or ("dataset" if looks_like_dataset(t.ws[b - 1])
-                                             else "model")
-                out.append(_span(t, k, b, kind, 0.85, "introduction", 2, role="proposed"))
-        # "X, a novel framework ..."
-        if i + 1 < n and lowers[i + 1] in ("a", "an") and t.gap(i).startswith(","):
-            a = _group_back(t, i)
-            if a <= i and _valid(t, a, i + 1, strict=True):
-                kind = _kind_after(t, i + 2, 8)
-                if kind is not None:
-                    novel = any(t.lower(k) in ("novel", "new", "our") for k in range(i + 2, i + 5))
-                    out.append(_span(t, a, i + 1, kind, 0.8, "apposition", 2,
-                                     role="proposed" if novel else "used"))
-    out.extend(_title_name(t))
-    out.extend(_shapes(t))
+    return sorted(cues)
+
+
+def _candidate(t: Text, a: int, b: int, kind: str, conf: float, rule: str, strict: bool,
+               role: str = "used") -> Candidate | None:
+    """The span as a candidate of its rule, or as a weak one when only plausible."""
+    if _valid(t, a, b, strict):
+        return _span(t, a, b, kind, conf, rule, 2, role=role)
+    if _plausible(t, a, b):
+        return _span(t, a, b, kind, 0.5, rule + "-weak", 0, role=role)
+    return None
+
+
+def _plausible(t: Text, a: int, b: int) -> bool:
+    """Could words[a:b] be a name at all? (the weak test: the classifier decides)"""
+    ws = [t.ws[k] for k in range(a, b)]
+    if not ws or len(ws) > MAX_NAME_WORDS or ws[0].lower() in STOP_CAPS:
+        return False
+    if all(w.isdigit() for w in ws):
+        return False
+    return any(t.namey(k) for k in range(a, b)) or (
+        len(ws) == 1 and any(ch.isupper() for ch in ws[0]))
+
+
+def head_noun_names(t: Text, i: int) -> list[Candidate]:
+    """"the X dataset", "the A, B and C datasets", "X network", "the LA and B2 dataset"."""
+    w = t.lowers[i]
+    kind = "dataset" if w in DATASET_HEADS else "model"
+    head_in_name = t.ws[i][0].isupper()
+    end = i if head_in_name else i - 1
+    # "the X and Y public benchmarks": a modifier between the names and the head
+    if not head_in_name and end > 0 and t.lowers[end] in _MODIFIERS and t.namey(end - 1):
+        end -= 1
+    # a lower-case head needs a name word right before it (checked first: cheap)
+    if end < 0 or not (head_in_name or (t.gap(end) in (" ", "-") and t.namey(end))):
+        return []
+    listed = w.endswith("s") or t.gap(end - 1).strip() == "," or t.lower(end - 1) in (
+        "and", "or")
+    groups = _list_back(t, end) if listed else [(_group_back(t, end), end + 1)]
+    out = []
+    for a, b in groups:
+        if head_in_name and b == i + 1 and a >= i:
+            continue  # the head alone ("Challenge") names nothing
+        if a >= b:
+            continue
+        if kind == "model" and all(is_plain_title(t.ws[k]) for k in range(a, b) if k != i):
+            # "Deep Regression Network": usually a description, sometimes a name
+            if _plausible(t, a, b):
+                out.append(_span(t, a, b, kind, 0.5, "head-noun-weak", 0))
+            continue
+        c = _candidate(t, a, b, kind, 0.8, "head-noun",
+                       strict=(kind == "model" and not head_in_name))
+        if c is not None:
+            out.append(c)
+    return out
+
+
+def head_list_names(t: Text, i: int) -> list[Candidate]:
+    """"datasets such as A, B and C", "benchmarks: A, B"."""
+    n = t.n
+    if i + 1 >= n:
+        return []
+    kind = "dataset" if t.lowers[i] in DATASET_HEADS else "model"
+    nxt = t.lower(i + 1)
+    start = None
+    if nxt in LIST_OPENERS:
+        start = i + 3 if nxt == "such" and t.lower(i + 2) == "as" else i + 2
+    elif t.gap(i).strip() in (":", "("):
+        start = i + 1
+    if start is None or start >= n:
+        return []
+    found = (_candidate(t, a, b, kind, 0.75, "head-list", strict=True)
+             for a, b in _list_fwd(t, start))
+    return [c for c in found if c is not None]
+
+
+def context_names(t: Text, i: int) -> list[Candidate]:
+    """"trained on X", "evaluated on A and B", "fine-tuned from X"."""
+    w = t.lowers[i]
+    if w in DATASET_VERBS and t.lower(i + 1) == "on" and i + 2 < t.n:
+        kind = "dataset"
+    elif w in MODEL_FROM_VERBS and t.lower(i + 1) in ("from", "with") and i + 2 < t.n:
+        kind = "model"
+    else:
+        return []
+    found = (_candidate(t, a, b, kind, 0.75, "context", strict=True)
+             for a, b in _list_fwd(t, i + 2))
+    return [c for c in found if c is not None]
+
+
+def introduced_names(t: Text, i: int) -> list[Candidate]:
+    """"we propose X", "named X", "we introduce X, a ..."."""
+    w = t.lowers[i]
+    if i + 1 >= t.n:
+        return []
+    k = i + 1
+    if w in NAMING_VERBS and t.lower(k) == "as":
+        k += 1
+    if w in INTRO_VERBS and t.lower(k) in _DETERMINERS:
+        k += 1
+    b = _group_fwd(t, k)
+    if b <= k:
+        return []
+    strict = w in INTRO_VERBS and t.lower(i + 1) not in _DETERMINERS
+    kind = _kind_after(t, b) or ("dataset" if looks_like_dataset(t.ws[b - 1]) else "model")
+    c = _candidate(t, k, b, kind, 0.85, "introduction", strict=strict or (b - k) == 1,
+                   role="proposed")
+    return [c] if c is not None else []
+
+
+def apposition_names(t: Text, i: int) -> list[Candidate]:
+    """"X, a novel framework ..." (the kind from the head noun that follows)."""
+    if not (i + 1 < t.n and t.lowers[i + 1] in ("a", "an") and t.gap(i).startswith(",")):
+        return []
+    a = _group_back(t, i)
+    if a > i:
+        return []
+    kind = _kind_after(t, i + 2, 8)
+    if kind is None:
+        return []
+    novel = any(t.lower(k) in ("novel", "new", "our") for k in range(i + 2, i + 5))
+    c = _candidate(t, a, i + 1, kind, 0.8, "apposition", strict=True,
+                   role="proposed" if novel else "used")
+    return [c] if c is not None else []
+
+
+def weak_shapes(t: Text) -> list[Candidate]:
+    """Words shaped like names but not strongly: an acronym with digits or a lower-case
+    tail ("ABC2", "XYZv2"), a compound with capitals ("AB-Fuse", "Foo-500"), an acronym
+    of three letters or more. Weak: most are abbreviations of other things."""
+    out = []
+    for i in compress(range(t.n), map(_WEAK_SHAPE.__getitem__, t.ws)):
+        word = t.ws[i]
+        kind = "dataset" if looks_like_dataset(word) else "model"
+        out.append(Candidate(t.starts[i], t.ends[i], word, kind, 0.5, NAME, "shape-weak", 0))
+    return out
+
+
+def list_mates(t: Text, known: list[Candidate]) -> list[Candidate]:
+    """Names coordinated with a known model or dataset share its kind: "on Foo, ADNI and
+    Bar" (ADNI known) makes Foo and Bar datasets."""
+    out = []
+    for c in known:
+        if c.kind not in ("model", "dataset"):
+            continue
+        a = bisect_left(t.starts, c.start)
+        b = bisect_left(t.starts, c.end)
+        if a >= t.n or t.starts[a] != c.start or b == a:
+            continue
+        before = t.gap(a - 1).strip() if a > 0 else ""
+        after = t.gap(b - 1).strip()
+        if not (before == "," or after == "," or t.lower(a - 1) in ("and", "or")
+                or t.lower(b) in ("and", "or")):
+            continue
+        first = a
+        for ga, _ in _list_back(t, b - 1):
+            first = min(first, ga)
+        for ga, gb in _list_fwd(t, first):
+            if gb <= a or ga >= b:
+                cand = _candidate(t, ga, gb, c.kind, 0.7, "list-mate", strict=True)
+                if cand is not None:
+                    out.append(cand)
     return out
 
 
 def _title_name(t: Text) -> list[Candidate]:
-    """"MedFuncta: ..." or "PASTA - ...": a paper title that opens with its method's name."""
+    """"ZorbSeg: ..." or "QUILL - ...": a paper title that opens with its method's name."""
     if not t.title_end or not t.n:
         return []
     k = 0
@@ -318,7 +447,7 @@ def _title_name(t: Text) -> list[Candidate]:
     if any(is_generic(x) for x in ws) or not _valid(t, k, b, strict=False):
         return []
     if len(ws) > 1 and all(is_plain_title(x) for x in ws):
-        return []  # "Beyond Knowledge Silos: ...": a phrase, not a name
+        return []  # "Towards Better Masks: ...": a phrase, not a name
     title = t.text[:t.title_end].lower()
     kind = "dataset" if any(h in title for h in ("dataset", "benchmark", "database", "corpus",
                                                  "challenge")) \
@@ -327,7 +456,7 @@ def _title_name(t: Text) -> list[Candidate]:
 
 
 def _shapes(t: Text) -> list[Candidate]:
-    """Words whose shape alone says "name": MedNeXt, H3DE-Net, PreCT-160K."""
+    """Words whose shape alone says "name": ZorbNeXt, K7QX-Net, ScanBank-160K."""
     out = []
     for i in compress(range(t.n), map(_SHAPE.__getitem__, t.ws)):
         word = t.ws[i]
@@ -347,3 +476,26 @@ class _ShapeCache(dict):
 
 
 _SHAPE = _ShapeCache()
+
+
+class _WeakShapeCache(dict):
+    """word -> is it shaped like a name, weakly? (see weak_shapes)"""
+
+    def __missing__(self, word: str) -> bool:
+        weak = False
+        if len(word) >= 3 and not word.islower() and not _SHAPE[word]:
+            caps = sum(ch.isupper() for ch in word)
+            if "-" in word:
+                weak = caps >= 1 and any(p[:1].isupper() for p in word.split("-")[1:]) or (
+                    caps >= 2)
+            elif any(ch.isdigit() for ch in word):
+                weak = caps >= 2
+            else:
+                weak = word.isupper() and word.isalpha()
+            weak = weak and not is_generic(word)
+        if len(self) < 1 << 18:
+            self[word] = weak
+        return weak
+
+
+_WEAK_SHAPE = _WeakShapeCache()

@@ -89,14 +89,14 @@ def is_generic(name: str) -> bool:
 
 
 def is_acronym(word: str) -> bool:
-    """"SFCN", "ISLES", "SKM-TEA": capitals (and digits), two letters at least."""
+    """"QFN", "ABCD", "ABC-XYZ": capitals (and digits), two letters at least."""
     return bool(_ACRONYM.match(word)) and sum(ch.isalpha() for ch in word) >= 2
 
 
 @lru_cache(maxsize=1 << 16)
 def is_strong_name(word: str) -> bool:
-    """Shapes that are names on their own: CamelCase ("MedNeXt", "mSTAR"), model
-    suffixes ("H3DE-Net", "MedCLIP-SAMv2"), dataset sizes ("PreCT-160K")."""
+    """Shapes that are names on their own: CamelCase ("ZorbNeXt", "pQRS"), model
+    suffixes ("K7QX-Net", "FooCLIP-SAMv2"), dataset sizes ("ScanBank-160K")."""
     if len(word) < 4 or not (
         _CAMEL.search(word) or _MODEL_SUFFIX.search(word) or _DATASET_SUFFIX.search(word)
     ):

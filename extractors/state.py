@@ -7,6 +7,7 @@ written to `doc.spans` (see factories.py), which is what users of the pipeline r
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from typing import TYPE_CHECKING
 
 from spacy.tokens import Doc
@@ -25,7 +26,8 @@ class DocState:
     """Words, definitions, candidates and entities of one doc; sentences on demand."""
 
     __slots__ = ("text", "title_end", "words", "definitions", "candidates", "groups",
-                 "group_tokens", "entities", "_sentences")
+                 "group_tokens", "fixed", "entities", "rules_done", "token_starts",
+                 "_sentences")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -35,7 +37,10 @@ class DocState:
         self.candidates: list[Candidate] = []
         self.groups: list[Group] = []
         self.group_tokens: list[tuple[int, int]] | None = None  # see classifier.py
-        self.entities: list[Resolved] = []
+        self.fixed: list[Resolved] = []  # modality and task mentions: final when found
+        self.entities: list[Resolved] = []  # every final mention (kg_entities)
+        self.token_starts: list[int] | None = None  # char offset of each token of the Doc
+        self.rules_done = False  # set by kg_candidates; a reused state skips the rules
         self._sentences: list[int] | None = None
 
     def sentence_starts(self) -> list[int]:
@@ -51,4 +56,16 @@ def state(doc: Doc) -> DocState:
         st = doc.user_data[STATE_KEY] = DocState(doc.text)
     if st.words is None:
         st.words = split(st.text)
+    if st.token_starts is None or len(st.token_starts) != len(doc):
+        st.token_starts = [t.idx for t in doc]  # a doc from another tokenizer
     return st
+
+
+def token_span(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """Token range covering characters [start, end): exact on the extractor's words, which
+    are token boundaries of its tokenizer; widened to whole tokens otherwise."""
+    starts = state(doc).token_starts
+    assert starts is not None
+    first = bisect_right(starts, start) - 1
+    last = bisect_left(starts, end)
+    return max(first, 0), max(last, first + 1)

@@ -10,7 +10,7 @@ access on spaCy tokens would cost more than the whole matching.
 from __future__ import annotations
 
 import re
-from itertools import compress
+from itertools import accumulate, compress
 
 from spacy.tokens import Doc
 from spacy.util import registry
@@ -81,6 +81,11 @@ def _odd(gap: str) -> bool:
     return gap != " " and gap != ""
 
 
+# Training (training.py) sees the same texts every epoch: it sets this to a dict, and each
+# text's DocState, with the rules' results, is then made once and reused.
+TRAINING_CACHE: dict[str, DocState] | None = None
+
+
 class Tokenizer:
     """text -> Doc of the extractor's words, with the DocState attached."""
 
@@ -88,10 +93,23 @@ class Tokenizer:
         self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
-        state = DocState(text)
-        w = state.words = split(text)
+        cache = TRAINING_CACHE
+        state = cache.get(text) if cache is not None else None
+        if state is None:
+            state = DocState(text)
+            state.words = split(text)
+            if cache is not None:
+                cache[text] = state
+        w = state.words
+        assert w is not None
         tokens, spaces = doc_words(text, w.starts, w.ends, w.words)
         doc = Doc(self.vocab, words=tokens, spaces=spaces)
+        state.token_starts = list(accumulate(map(len, tokens), initial=0))
+        # add the trailing spaces: token i starts after i spaces at most
+        if any(spaces):
+            shift = list(accumulate(spaces, initial=0))
+            state.token_starts = [a + b for a, b in zip(state.token_starts, shift, strict=True)]
+        state.token_starts.pop()
         doc.user_data[STATE_KEY] = state
         return doc
 

@@ -17,6 +17,7 @@ import json
 import random
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
@@ -25,12 +26,17 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
 
 from kg.evaluate import name_key
+from kg.extractors import tokenizer
 from kg.extractors.candidates import Group
 from kg.extractors.classifier import IGNORE_KEY
 from kg.extractors.state import FIELD_SEPARATOR, state
 from kg.records import PaperRecord
 
 SPANS_KEY = "kg_classifier"
+# A feature seen in fewer training candidates than this is left out: rare features let the
+# model memorise its training papers (high scores on them, no better on new ones), which
+# cross-validation showed (README, "Extraction quality").
+MIN_FEATURE_COUNT = 15
 RULE_STAGES = ("kg_abbreviations", "kg_vocabulary", "kg_names", "kg_candidates")
 Pair = tuple[PaperRecord, dict]
 
@@ -39,30 +45,21 @@ def config_path() -> Path:
     return Path(str(resources.files("kg.extractors").joinpath("classifier.cfg")))
 
 
-def read_gold(path: str | Path) -> list[dict]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def _text_key(text: str | None) -> str:
-    return name_key(text or "")
-
-
 def pair_with_gold(records: Iterable[PaperRecord], gold: Sequence[dict]) -> list[Pair]:
-    """Each gold paper with its record: by arXiv id, else title, else abstract opening."""
-    by_arxiv, by_title, by_abstract = {}, {}, {}
+    """Each gold paper with its record: by arXiv id, else title, else abstract opening (the
+    scorer's rules, kg.identity.match_keys)."""
+    from kg.identity import match_keys
+
+    tables: tuple[dict, dict, dict] = ({}, {}, {})
     for r in records:
-        if r.arxiv:
-            by_arxiv.setdefault(r.arxiv, r)
-        if r.title:
-            by_title.setdefault(_text_key(r.title), r)
-        if r.abstract:
-            by_abstract.setdefault(_text_key(r.abstract[:60]), r)
+        for table, key in zip(tables, match_keys(r.arxiv, r.title, r.abstract), strict=True):
+            if key:
+                table.setdefault(key, r)
     pairs = []
     for g in gold:
-        record = ((g.get("arxiv") and by_arxiv.get(g["arxiv"]))
-                  or (g.get("title") and by_title.get(_text_key(g["title"])))
-                  or by_abstract.get(_text_key((g.get("abstract_start") or "")[:60])))
+        arxiv, title, start = match_keys(g.get("arxiv"), g.get("title"), g.get("abstract_start"))
+        record = ((arxiv and tables[0].get(arxiv)) or (title and tables[1].get(title))
+                  or tables[2].get(start))
         if record is not None:
             pairs.append((record, g))
     return pairs
@@ -90,9 +87,12 @@ def text_of(record: PaperRecord) -> str:
     return (record.title or "") + FIELD_SEPARATOR + (record.abstract or "")
 
 
-def reference_docs(nlp: Language, pairs: Sequence[Pair]) -> Iterator[Doc]:
-    """Docs with the gold label of each candidate entity's representative span."""
+def reference_docs(nlp: Language, pairs: Sequence[Pair],
+                   counts: Counter | None = None) -> Iterator[Doc]:
+    """Docs with the gold label of each candidate entity's representative span; `counts`,
+    when given, gathers in how many candidates each feature occurs."""
     from kg.extractors.classifier import representative_tokens
+    from kg.extractors.features import group_features
 
     with nlp.select_pipes(enable=list(RULE_STAGES)):
         docs = nlp.pipe([text_of(r) for r, _ in pairs])
@@ -102,6 +102,8 @@ def reference_docs(nlp: Language, pairs: Sequence[Pair]) -> Iterator[Doc]:
                                            strict=True):
                 if end <= start:
                     continue
+                if counts is not None:
+                    counts.update(set(group_features(state(doc), group)))
                 label = group_label(group, gold)
                 if label == IGNORE_KEY:
                     ignored.append(doc[start:end])
@@ -126,7 +128,7 @@ def write_docbin(docs: Iterable[Doc], path: Path) -> int:
 
 
 def train(pairs: Sequence[Pair], out_dir: str | Path, *, seed: int = 0,
-          overrides: dict | None = None) -> Path:
+          min_count: int = MIN_FEATURE_COUNT, overrides: dict | None = None) -> Path:
     """Train kg_classifier on `pairs`; returns the trained pipeline's directory."""
     from spacy.cli.train import train as spacy_train
 
@@ -136,19 +138,28 @@ def train(pairs: Sequence[Pair], out_dir: str | Path, *, seed: int = 0,
     out_dir.mkdir(parents=True, exist_ok=True)
     nlp = build_pipeline(classifier=False)
     data = out_dir / "train.spacy"
-    write_docbin(reference_docs(nlp, pairs), data)
+    counts: Counter = Counter()
+    write_docbin(reference_docs(nlp, pairs, counts), data)
+    kept = out_dir / "features.json"
+    kept.write_text(json.dumps(sorted(f for f, n in counts.items() if n >= min_count)),
+                    encoding="utf-8")
     settings = {"paths.train": str(data), "paths.dev": str(data), "system.seed": seed,
-                **(overrides or {})}
-    spacy_train(config_path(), out_dir / "run", use_gpu=-1, overrides=settings)
+                "components.kg_classifier.model.features": str(kept), **(overrides or {})}
+    # every epoch sees the same texts: run the rules on each once (tokenizer.py)
+    tokenizer.TRAINING_CACHE = {}
+    try:
+        spacy_train(config_path(), out_dir / "run", use_gpu=-1, overrides=settings)
+    finally:
+        tokenizer.TRAINING_CACHE = None
     return out_dir / "run" / "model-last"
 
 
-def install(model_dir: str | Path, target: str | Path) -> None:
-    """Copy the trained classifier's weights into `target` (the package's model folder)."""
+def install(component_dir: str | Path, target: str | Path) -> None:
+    """Copy a trained kg_classifier (its folder in a trained pipeline) to `target`."""
     target = Path(target)
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(Path(model_dir) / "kg_classifier", target)
+    shutil.copytree(Path(component_dir), target)
 
 
 def folds(pairs: Sequence[Pair], k: int, seed: int = 0) -> list[list[Pair]]:

@@ -23,14 +23,14 @@ class Entry:
 
 
 def is_strict(alias: str) -> bool:
-    """Match case-sensitively? Acronyms ("SAM", "CT") and plain capitalised words
-    ("Gemini", "Synapse") collide with ordinary words when case is ignored; mixed shapes
-    ("nnU-Net", "GPT-4o") and phrases do not."""
-    if " " in alias.strip() or alias.islower():
+    """Match case-sensitively? Only a single word of letters alone, all capitals or
+    capitalised ("SAM", "CLIP", "Gemini"): those collide with ordinary words when case is
+    ignored. Every other spelling variant (case, hyphens, spaces, digits: "x-ray", "Mimic-IV",
+    "nnUNet") folds to one loose key, so variants need no aliases of their own."""
+    word = alias.strip()
+    if " " in word or word.islower() or not word.isalpha():
         return False
-    body = alias[1:]
-    mixed = any(ch.isupper() for ch in body) and any(ch.islower() for ch in alias)
-    return not (mixed or (any(ch.isdigit() for ch in alias) and any(ch.islower() for ch in alias)))
+    return not (any(ch.isupper() for ch in word[1:]) and any(ch.islower() for ch in word))
 
 
 @dataclass
@@ -57,23 +57,32 @@ class Vocabulary:
         self.entries[entry.key] = entry
         self._first_keys = None
         for alias in (entry.label, *entry.aliases):
-            words = [loose_key(w) for _, _, w in split_words(alias)]
-            words = [w for w in words if w]
+            written = [w for _, _, w in split_words(alias)]
+            words = [k for w in written if (k := loose_key(w))]
             if not words:
                 continue
             self.compact.setdefault("".join(words), entry)
             if len(words) == 1 and is_strict(alias):
                 self.strict.setdefault(exact_key(alias), entry)
                 continue
-            self.loose.setdefault(" ".join(words), entry)
-            if len(words) > 1:
-                # also written as one word: "Segment-Anything-Model", "SegmentAnything"
-                self.loose.setdefault("".join(words), entry)
-                # phrase lengths per first word, longest first, so a match tries few runs
-                lengths = set(self.starts.get(words[0], ())) | {len(words)}
-                self.starts[words[0]] = tuple(sorted(lengths, reverse=True))
-                self.seconds.setdefault(words[0], set()).update((words[1], words[1] + "s"))
-                self.max_words = max(self.max_words, len(words))
+            self._add_phrase(words, entry)
+            # a hyphen and a space are one spelling rule: "whole-slide image" is also
+            # "whole slide image" (and the reverse is the phrase's one-word key below)
+            spaced = [k for w in written for part in w.split("-") if (k := loose_key(part))]
+            if len(spaced) > len(words):
+                self._add_phrase(spaced, entry)
+
+    def _add_phrase(self, words: list[str], entry: Entry) -> None:
+        """Index one alias spelled as `words` (loose keys)."""
+        self.loose.setdefault(" ".join(words), entry)
+        if len(words) > 1:
+            # also written as one word: "Segment-Anything-Model", "SegmentAnything"
+            self.loose.setdefault("".join(words), entry)
+            # phrase lengths per first word, longest first, so a match tries few runs
+            lengths = set(self.starts.get(words[0], ())) | {len(words)}
+            self.starts[words[0]] = tuple(sorted(lengths, reverse=True))
+            self.seconds.setdefault(words[0], set()).update((words[1], words[1] + "s"))
+            self.max_words = max(self.max_words, len(words))
 
     @property
     def first_keys(self) -> frozenset[str]:

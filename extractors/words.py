@@ -21,7 +21,7 @@ WORD_RE = re.compile(WORD_PATTERN)
 # split() with a group alternates gap, word, gap, word, ..., tail
 _SPLIT = re.compile("(" + WORD_PATTERN + ")")
 _POSSESSIVE = re.compile(r"['\u2019]s$")
-# links name repositories and users, not entities ("github.com/OnofreyLab/...")
+# links name repositories and users, not entities ("github.com/some-lab/...")
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|org|io|net|edu|ai)/\S*")
 # every URL match holds one of these: a fast test before the slow full pattern
 _URL_HINTS = ("://", "www.", ".com/", ".org/", ".io/", ".net/", ".edu/", ".ai/")
@@ -89,7 +89,7 @@ class _FixCache(dict):
 
     def __missing__(self, word: str) -> list[tuple[int, int, str]] | None:
         parts = None
-        if "-" in word or "'" in word or "\u2019" in word:
+        if "-" in word or "'" in word or "\u2019" in word or "\u2013" in word or "." in word:
             parts = _fix(0, word)
             if len(parts) == 1 and parts[0][:2] == (0, len(word)):
                 parts = None
@@ -102,6 +102,53 @@ _FIXES = _FixCache()
 
 
 def _fix(start: int, word: str) -> list[tuple[int, int, str]]:
+    """Words glued by an en dash or a missing space after a full stop are split first
+    ("datasets\u2013FooBank", "module.Our"), then each piece is fixed."""
+    pieces = _unglue(word)
+    if len(pieces) == 1:
+        return _fix_one(start, word)
+    out = []
+    for at, piece in pieces:
+        out.extend(_fix_one(start + at, piece))
+    return out
+
+
+# a full stop between a lower-case word and a capital: two sentences with the space missing
+_GLUED_STOP = re.compile(r"(?<=[a-z]{3})\.(?=[A-Z][a-z])")
+
+
+def _unglue(word: str) -> list[tuple[int, str]]:
+    """(offset, piece) of a word split at en dashes that join anything but two capitalised
+    words ("datasets\u2013FooBank" splits, "Kolmogorov\u2013Arnold" stays) and at glued sentence
+    stops; the word itself when there is nothing to split."""
+    cuts = [m.start() for m in _GLUED_STOP.finditer(word)]
+    if "\u2013" in word:
+        pieces = word.split("\u2013")
+        at = 0
+        for left, right in zip(pieces, pieces[1:], strict=False):
+            at += len(left)
+            if not (left[:1].isupper() and right[:1].isupper()):
+                cuts.append(at)
+            at += 1
+    if not cuts:
+        return [(0, word)]
+    out = []
+    at = 0
+    for cut in sorted(cuts):
+        if cut > at:
+            out.append((at, word[at:cut]))
+        at = cut + 1
+    if at < len(word):
+        out.append((at, word[at:]))
+    return out
+
+
+def _is_affix(part: str) -> bool:
+    """A generic word glued after a name: "-based", "-encoded", "-guided", "-learning"."""
+    return part in _AFFIXES or (part.islower() and len(part) > 4 and part.endswith(("ed", "ing")))
+
+
+def _fix_one(start: int, word: str) -> list[tuple[int, int, str]]:
     """A word with a hyphen or apostrophe: possessive off, glued lead word and
     generic affix split off ("models-MobileNet", "U-Net-based")."""
     end = start + len(word)
@@ -120,7 +167,7 @@ def _fix(start: int, word: str) -> list[tuple[int, int, str]]:
         cut = sum(len(p) + 1 for p in parts[:lead])
         start, word, parts = start + cut, word[cut:], parts[lead:]
     keep = len(parts)
-    while keep > 1 and parts[keep - 1] in _AFFIXES:
+    while keep > 1 and _is_affix(parts[keep - 1]):
         keep -= 1
     if keep < len(parts):
         core = "-".join(parts[:keep])

@@ -325,11 +325,7 @@ def evaluate(gold: str, paths: tuple[str, ...], base: str, show_errors: bool,
         click.echo(json.dumps(result if show_errors else
                               {k: v for k, v in result.items() if k != "errors"}, indent=2))
         return
-    click.echo(f"{'type':9} {'P':>6} {'R':>6} {'F1':>6} {'TP':>5} {'FP':>5} {'FN':>5}")
-    for kind in ("model", "dataset", "modality", "micro"):
-        r = result[kind]
-        click.echo(f"{kind:9} {r['precision']:6.3f} {r['recall']:6.3f} {r['f1']:6.3f} "
-                   f"{r['tp']:5d} {r['fp']:5d} {r['fn']:5d}")
+    _score_table(result)
     papers = result["papers"]
     click.echo(f"papers found {papers['found']}/{papers['gold']} "
                f"(predicted {papers['predicted']})")
@@ -343,6 +339,62 @@ def evaluate(gold: str, paths: tuple[str, ...], base: str, show_errors: bool,
                 click.echo(f"{error['key']} {error['kind']} missed: {name}")
             for name in error.get("false_positives", []):
                 click.echo(f"{error['key']} {error['kind']} false positive: {name}")
+
+
+def _score_table(result: dict) -> None:
+    click.echo(f"{'type':9} {'P':>6} {'R':>6} {'F1':>6} {'TP':>5} {'FP':>5} {'FN':>5}")
+    for kind in ("model", "dataset", "modality", "micro"):
+        r = result[kind]
+        click.echo(f"{kind:9} {r['precision']:6.3f} {r['recall']:6.3f} {r['f1']:6.3f} "
+                   f"{r['tp']:5d} {r['fp']:5d} {r['fn']:5d}")
+
+
+@cli.command()
+@click.option("--gold", "golds", nargs=2, multiple=True, required=True,
+              type=click.Path(exists=True), metavar="GOLD PATH",
+              help="A gold file and the listing file or folder its papers are in "
+                   "(repeatable).")
+@click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
+              help="Folder for the trained pipeline (default: a temporary one).")
+@click.option("--install", is_flag=True,
+              help="Copy the trained classifier into the package (a source checkout's "
+                   "extractors/model), where `kg extract` and `kg build` load it.")
+@click.option("--cv", "folds", type=click.IntRange(2), default=None, metavar="K",
+              help="Instead of training: K-fold cross-validation over all gold papers.")
+@click.option("--by-source", is_flag=True,
+              help="Instead of training: leave one gold file out, train on the rest.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Training seed.")
+def train(golds: tuple[tuple[str, str], ...], output: str | None, install: bool,
+          folds: int | None, by_source: bool, seed: int) -> None:
+    """Train the extractor's classifier on gold files, or cross-validate it.
+
+    Example: kg train --gold ../shared/corpus/gold-dev.jsonl ../shared/corpus/listings
+    --gold ../shared/corpus/miccai/gold-miccai-dev.jsonl
+    ../shared/corpus/miccai/miccai2025-dev.jsonl --install
+    """
+    import tempfile
+
+    from kg import learn
+
+    sets = [learn.GoldSet(Path(g), (Path(p),)) for g, p in golds]
+    if folds or by_source:
+        if folds and by_source:
+            raise click.UsageError("give --cv K or --by-source, not both")
+        results = (learn.cross_validate(sets, folds, seed=seed) if folds
+                   else learn.leave_one_out(sets, seed=seed))
+        how = f"{folds}-fold cross-validation" if folds else "leave one gold file out"
+        for name, result in results.items():
+            click.echo(f"{name} ({how}; papers {result['papers']['found']}/"
+                       f"{result['papers']['gold']})")
+            _score_table(result)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        model = learn.train_model(sets, output or tmp, seed=seed)
+        click.echo(f"Trained the classifier: {model}" if output else "Trained the classifier")
+        if install:
+            click.echo(f"Installed it in {learn.install_model(model)}")
+        elif not output:
+            click.echo("Nothing kept: pass -o DIR or --install", err=True)
 
 
 QUERY_TIMEOUT = 60  # seconds; `kg query --timeout`

@@ -12,9 +12,9 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])|\n\s*\n|\n(?=[A-Z])
 
 
 def test_plain_words_and_offsets():
-    text = "Zorbnet (v2.1) beats H&E-stained BlorpNet++ on ISLES'22."
+    text = "Zorbnet (v2.1) beats H&E-Foo BlorpNet++ on ISLES'22."
     words = split(text)
-    assert words.words == ["Zorbnet", "v2.1", "beats", "H&E-stained", "BlorpNet++", "on",
+    assert words.words == ["Zorbnet", "v2.1", "beats", "H&E-Foo", "BlorpNet++", "on",
                            "ISLES'22"]
     for s, e, w in zip(words.starts, words.ends, words.words, strict=True):
         assert text[s:e] == w
@@ -22,10 +22,14 @@ def test_plain_words_and_offsets():
 
 
 def test_fixed_words():
-    text = "The Quxnet-based model's masks-FooNet and non-Blip scans"
-    # generic affix split off, possessive dropped, glued lower-case lead words dropped
+    text = ("The Quxnet-based model's masks-FooNet and non-Blip scans, Zork-encoded "
+            "data\u2013Quux\u2013by the Kolmogorov\u2013Arnold net.Then")
+    # generic affix split off (listed, or a participle), possessive dropped, glued
+    # lower-case lead words dropped; en dashes split unless they join two capitalised
+    # words; a full stop glued to the next sentence splits
     assert [w for _, _, w in split_words(text)] == [
-        "The", "Quxnet", "based", "model", "FooNet", "and", "Blip", "scans"]
+        "The", "Quxnet", "based", "model", "FooNet", "and", "Blip", "scans", "Zork",
+        "encoded", "data", "Quux", "by", "the", "Kolmogorov\u2013Arnold", "net", "Then"]
 
 
 def test_urls_are_not_words():
@@ -39,7 +43,7 @@ def test_no_words():
 
 
 def test_word_list_matches_the_regex_when_nothing_needs_fixing():
-    text = "Plain words, digits 42 and Mixed.Case tokens; e.g. A&B."
+    text = "Plain words, digits 42 and Mixed.case v1.2 tokens; e.g. A&B."
     assert [w for _, _, w in split_words(text)] == WORD_RE.findall(text)
 
 
