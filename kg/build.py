@@ -139,4 +139,4 @@ def _adopting(reservation: Reservation, batches: Iterable[list[PaperRecord]],
         yield from batches
         return
     for batch in batches:
-        yield adopt_stored_people(store, adopt_stored_identities(store, batch, base))
+        yield list(adopt_stored_people(store, adopt_stored_identities(store, batch, base)))

@@ -5,6 +5,7 @@ good one was. RDF/XML leaves out the characters XML 1.0 cannot hold (kg.outputs.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO, cast
 
 import pyoxigraph as ox
 
@@ -36,7 +37,7 @@ def export_rdf(store: ox.Store, fmt: str, path: str | Path, base: str | None = N
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as out:
             # Oxigraph writes a control character in a literal as it is: ill-formed XML.
-            target = XmlSafeWriter(out) if fmt == "rdfxml" else out
+            target = cast(BinaryIO, XmlSafeWriter(out)) if fmt == "rdfxml" else out
             store.dump(
                 target, RDF_FORMATS[fmt],
                 from_graph=ox.DefaultGraph() if fmt in _SINGLE_GRAPH else None,
