@@ -111,7 +111,8 @@ class Reservation:
             return  # Oxigraph holds the lock now, until the store object is gone
         if not self.exists:
             # Reserved for a store that never came to be: leave the path as it was found.
-            for name in (_MARKER, _LOCK):
+            # (LOCK first: a kill in between leaves the marker, which says "unfinished".)
+            for name in (_LOCK, _MARKER):
                 with contextlib.suppress(FileNotFoundError):
                     (self.path / name).unlink()
             if self._made_directory:
@@ -170,15 +171,18 @@ def _try_reserve(path: Path) -> Reservation | None:
         raise StoreError(f"cannot {what} {path}: {exc.strerror or exc}") from None
     _lock(path, fd, write=True)
     try:
-        if os.fstat(fd).st_ino != os.stat(path / _LOCK).st_ino or not marker.exists():
-            raise FileNotFoundError  # a reservation that never came to be was removed
-    except FileNotFoundError:
-        with contextlib.suppress(OSError):
+        try:
+            ours = os.fstat(fd).st_ino == os.stat(path / _LOCK).st_ino
+            state = marker.read_bytes()
+        except FileNotFoundError:
+            ours = False  # a reservation that never came to be was being removed
+        except OSError as exc:
+            raise StoreError(f"cannot read store {path}: {exc.strerror or exc}") from None
+        if not ours:
             fcntl.lockf(fd, fcntl.LOCK_UN)
-        return None
-    exists = _complete(path)
-    if not exists:
-        if marker.read_bytes() == _CREATING:
+            return None
+        exists = _complete(path)
+        if not exists and state == _CREATING:
             # An earlier creation was cut short: nothing in here is a store yet.
             try:
                 for entry in path.iterdir():
@@ -189,11 +193,14 @@ def _try_reserve(path: Path) -> Reservation | None:
                     else:
                         entry.unlink()
             except OSError as exc:
-                fcntl.lockf(fd, fcntl.LOCK_UN)
                 raise StoreError(f"cannot clear the unfinished store {path}: "
                                  f"{exc.strerror or exc}") from None
-        else:
+        elif not exists:
             _write_marker(path, _CREATING)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            fcntl.lockf(fd, fcntl.LOCK_UN)
+        raise
     return Reservation(path, fd, exists, made_directory)
 
 

@@ -21,7 +21,7 @@ import pytest
 
 from kg.build import build
 from kg.errors import MissingStoreError
-from kg.store import open_store
+from kg.store import open_store, reserve_store
 
 KG = [str(Path(sys.executable).parent / "kg")]  # the console script of this venv
 WAIT = 180  # seconds: a bound for hangs, never a measure of speed
@@ -132,6 +132,28 @@ def test_a_store_whose_creation_was_cut_short_is_created_afresh(demo_corpus, tmp
     fresh = tmp_path / "fresh"
     build([demo_corpus], fresh)
     assert dump(store) == dump(fresh)
+
+
+def test_a_directory_holding_only_the_marker_is_an_unfinished_store(demo_corpus, tmp_path):
+    # A kill right after the marker was written, before anything else.
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "MEDIMG_KG_STORE").write_bytes(b"creating\n")
+    with pytest.raises(MissingStoreError, match="its creation was interrupted"):
+        open_store(store, read_only=True)
+    build([demo_corpus / "radai-slice.txt"], store)
+    assert len(open_store(store, read_only=True)) > 0
+
+
+def test_a_reservation_given_up_leaves_the_path_as_it_was(tmp_path):
+    new = tmp_path / "parent" / "store"
+    reserve_store(new).release()
+    assert not new.exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with reserve_store(empty) as reservation:
+        assert not reservation.exists
+    assert list(empty.iterdir()) == []
 
 
 def test_a_store_of_an_earlier_version_still_opens(demo_corpus, tmp_path):
