@@ -2,10 +2,11 @@
 atomically, counting.
 
 A store is a directory holding RocksDB's files and our marker file, which tells a store made
-by us from any other directory. The marker is written first, saying "creating", and says
-"complete" once RocksDB has created its files: a directory whose creation was cut short (a
+by us from any other directory. The marker is written first, saying "creating", and is
+rewritten once RocksDB has created its files: a directory whose creation was cut short (a
 kill at any moment) is recognised as ours and as not yet a store, so the next build starts
-it afresh rather than refusing it or reading half of it.
+it afresh rather than refusing it, and readers report no store rather than reading half of
+one.
 
 Locks. Oxigraph's writer holds a POSIX write lock on RocksDB's LOCK file for as long as the
 store object lives, so one writer excludes another. We add the rest on the same file:
