@@ -17,7 +17,7 @@ from kg.reading import ReadSummary, SkipHandler, batched, iter_papers
 from kg.reconcile import adopt_stored_identities, has_keyed_papers, load_batch
 from kg.records import PaperRecord
 from kg.shards import ShardWriter
-from kg.store import add_batch, open_store, triple_count
+from kg.store import Reservation, add_batch, reserve_store, triple_count
 from kg.work import Engine, get_extractor, sequential_engine
 
 BATCH_SIZE = 512
@@ -78,7 +78,6 @@ def build(
     # The first paper runs the identity pass over every file: unreadable input fails here,
     # before the store is created or touched.
     first = next(papers, None)
-    mapper = GraphMapper(base, get_extractor().config_hash)
 
     def all_papers() -> Iterator[PaperRecord]:
         if first is not None:
@@ -86,6 +85,7 @@ def build(
         yield from papers
 
     if shards_dir is not None:
+        mapper = GraphMapper(base, get_extractor().config_hash)
         writer = ShardWriter(shards_dir)
         writer.write(0, ontology_nquads(mapper))
         for index, result in enumerate(engine(batched(all_papers(), batch_size), mapper.base), 1):
@@ -95,21 +95,48 @@ def build(
         summary.shards, summary.triples_after = writer.written, writer.quads
         summary.seconds = time.perf_counter() - started
         return summary
-    store = open_store(store_path)
+    # The store is ours from here, before the extractor loads: another build or a reader
+    # gets a one-line error at once. It is opened only once the engine runs, and written
+    # only when the first batch is back: an engine that fails to start (an unreachable
+    # cluster) leaves an existing store untouched and a new one not even created.
+    with reserve_store(store_path) as reservation:
+        mapper = GraphMapper(base, get_extractor().config_hash)
+        batches: Iterable[list[PaperRecord]] = batched(all_papers(), batch_size)
+        if reservation.exists:
+            batches = _adopting(reservation, batches, mapper.base)
+        store: ox.Store | None = None
+        for result in engine(batches, mapper.base):
+            if store is None:
+                store = _start(reservation, mapper, summary)
+            summary.conflicts += load_batch(store, result)
+            if progress:
+                progress(len(result.papers))
+        if store is None:  # no papers: the store still gets the ontology and the run
+            store = _start(reservation, mapper, summary)
+        store.flush()
+        summary.triples_after = triple_count(store)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _start(reservation: Reservation, mapper: GraphMapper, summary: BuildSummary) -> ox.Store:
+    """Open (or create) the store and describe the run in it, before the first batch lands."""
+    store = reservation.open()
     summary.triples_before = triple_count(store)
     load_ontology(store, mapper.base)
     add_batch(store, mapper.run_quads())
-    batches: Iterable[list[PaperRecord]] = batched(all_papers(), batch_size)
+    return store
+
+
+def _adopting(reservation: Reservation, batches: Iterable[list[PaperRecord]],
+              base: str) -> Iterator[list[PaperRecord]]:
+    """The batches with identities adopted from an existing store, which is opened when the
+    engine asks for the first batch."""
+    store = reservation.open()
     # Only papers stored by an earlier build can lend an identity: the identity pass has
-    # already joined this build's own records. A first build skips the per-batch lookup.
-    if has_keyed_papers(store):
-        batches = (adopt_stored_identities(store, batch, mapper.base) for batch in batches)
-        batches = (adopt_stored_people(store, batch) for batch in batches)
-    for result in engine(batches, mapper.base):
-        summary.conflicts += load_batch(store, result)
-        if progress:
-            progress(len(result.papers))
-    store.flush()
-    summary.triples_after = triple_count(store)
-    summary.seconds = time.perf_counter() - started
-    return summary
+    # already joined this build's own records. A store without keyed papers needs no lookup.
+    if not has_keyed_papers(store):
+        yield from batches
+        return
+    for batch in batches:
+        yield list(adopt_stored_people(store, adopt_stored_identities(store, batch, base)))

@@ -5,7 +5,11 @@ Every KGError becomes one line `Error: ...` on stderr with exit code 1; usage er
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -87,6 +91,34 @@ def _warn_skip(error) -> None:
 paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path())
 
 
+class _Stopped(BaseException):
+    """SIGTERM, raised where the command is, so that it stops like Ctrl-C does."""
+
+
+@contextlib.contextmanager
+def _stopped_by_signals(what_is_left: str) -> Iterator[None]:
+    """Ctrl-C and SIGTERM unwind the command (its workers stop, its store stays whole) and
+    end it with one line and exit code 130 or 143."""
+    def stop(signum: int, frame: object) -> None:
+        raise _Stopped
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, stop) if main else None
+    code = 0
+    try:
+        yield
+    except KeyboardInterrupt:
+        code = 130
+    except _Stopped:
+        code = 143
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+    if code:
+        click.echo(f"Interrupted: {what_is_left}.", err=True)
+        raise click.exceptions.Exit(code)
+
+
 @cli.command()
 @paths_argument
 @store_option
@@ -113,8 +145,10 @@ def build(paths: tuple[str, ...], store_path: str, base: str, batch_size: int,
     if engine_name == "dask" and not scheduler:
         raise click.UsageError("--engine dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
     engine = engine_for(engine_name, workers=workers, scheduler=scheduler)
-    with tqdm(desc="papers", unit=" papers", file=sys.stderr,
-              disable=not sys.stderr.isatty()) as bar:
+    with _stopped_by_signals("batches already loaded stay; run the same command again to "
+                             "complete the " + ("shards" if shards_dir else "store")), \
+            tqdm(desc="papers", unit=" papers", file=sys.stderr,
+                 disable=not sys.stderr.isatty()) as bar:
         summary = run_build(paths, store_path, base=base, batch_size=batch_size,
                             progress=bar.update, on_skip=_warn_skip, engine=engine,
                             shards_dir=shards_dir)
@@ -500,9 +534,8 @@ def serve(store_path: str, host: str, port: int, timeout: int, memory_mb: int,
     """Serve the store read-only as a SPARQL 1.1 endpoint until Ctrl-C.
 
     Each query runs in a worker process under the time and memory limits; one that goes past
-    them is stopped and answered 503, and the endpoint stays up. Stop the server before
-    `kg build` writes to the same store: a read-only open while another process writes is
-    undefined behaviour.
+    them is stopped and answered 503, and the endpoint stays up. While it runs, `kg build`
+    refuses to write the same store.
     """
     from kg.serve import DEFAULT_WORKERS, Server
 

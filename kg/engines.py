@@ -5,18 +5,27 @@ per batch, in input order, so every engine builds the same store from the same i
 keeps a bounded number of batches in flight: memory depends on the batch size and the
 number of workers, never on the corpus.
 
+The process pool's workers stop with the build: they ignore Ctrl-C (the build decides), are
+stopped at once when the build stops early, and exit by themselves when the build dies, even
+by SIGKILL; the fork server and resource tracker then follow, so nothing holds the build's
+stdout (`kg build | tee log` ends).
+
     build(paths, store, engine=process_engine(4))
     build(paths, store, engine=dask_engine("tcp://scheduler:8786"))
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator
+from multiprocessing.connection import Connection
 from typing import Any
 
 from kg.errors import ConfigError, EngineError
@@ -26,9 +35,24 @@ from kg.work import BatchResult, Engine, get_extractor, process_batch, sequentia
 __all__ = ["process_engine", "dask_engine", "engine_for", "sequential_engine"]
 
 
-def _warm_worker() -> None:
+def _start_worker(build_alive: Connection | None = None) -> None:
+    """Set up a worker process: it ignores Ctrl-C, dies with the build, loads the extractor."""
+    # A terminal's Ctrl-C reaches the whole process group: the build decides, and stops us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if build_alive is not None:
+        threading.Thread(target=_exit_with_build, args=(build_alive,), name="kg-build-alive",
+                         daemon=True).start()
     # Load the vocabulary once per worker process, before the first batch arrives.
     get_extractor()
+
+
+def _exit_with_build(build_alive: Connection) -> None:
+    # Nothing is ever sent on this pipe: it reads end-of-file once the build has closed its
+    # end, which the kernel does when the build dies, even by SIGKILL. A worker's parent is
+    # the fork server, not the build, so the parent-death signal cannot do this.
+    with contextlib.suppress(EOFError, OSError):
+        build_alive.recv_bytes()
+    os._exit(1)
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
@@ -82,20 +106,29 @@ def process_engine(
     def run(batches: Iterable[list[PaperRecord]], base: str) -> Iterator[BatchResult]:
         from concurrent.futures import ProcessPoolExecutor
 
+        context = _mp_context()
+        # Every worker holds the reading end; only this process holds the writing end.
+        build_alive, alive = context.Pipe(duplex=False)
+        options: dict[str, Any] = dict(mp_context=context, initializer=_start_worker,
+                                       initargs=(build_alive,))
         if sys.version_info >= (3, 11):
-            pool = ProcessPoolExecutor(workers, mp_context=_mp_context(),
-                                       initializer=_warm_worker,
-                                       max_tasks_per_child=batches_per_worker)
-        else:  # Python 3.10 cannot replace workers: they live as long as the pool
-            pool = ProcessPoolExecutor(workers, mp_context=_mp_context(),
-                                       initializer=_warm_worker)
+            options["max_tasks_per_child"] = batches_per_worker
+        # (Python 3.10 cannot replace workers: they live as long as the pool.)
+        pool = ProcessPoolExecutor(workers, **options)
         pending: deque = deque()
+        finished = False
         try:
             yield from _in_order((pool.submit(process_batch, batch, base) for batch in batches),
                                  window, pending)
+            finished = True
         finally:
-            # Reached early when the consumer fails or stops: drop queued work, keep no orphans.
+            if not finished:
+                # Stopped early (an error, Ctrl-C, SIGTERM, or the consumer gave up): the
+                # workers exit at once, mid-batch, instead of finishing queued work.
+                alive.close()
             pool.shutdown(wait=True, cancel_futures=True)
+            alive.close()
+            build_alive.close()
 
     return run
 
@@ -115,9 +148,11 @@ def dask_engine(scheduler: str | object, in_flight: int | None = None) -> Engine
         except ImportError:
             raise EngineError("the dask engine needs `pip install medimg-kg[dask]`") from None
         own = not isinstance(scheduler, Client)
+        if own:
+            _check_address(str(scheduler))
         try:
             client: Any = Client(scheduler, set_as_default=False, timeout=30) if own else scheduler
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:
             raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         window = max(1, in_flight or 2 * max(1, sum(client.nthreads().values())))
         run_id = uuid.uuid4().hex[:12]  # task keys must not collide with another build's
@@ -136,6 +171,22 @@ def dask_engine(scheduler: str | object, in_flight: int | None = None) -> Engine
                 client.close()
 
     return run
+
+
+def _check_address(address: str) -> None:
+    """Refuse an address Dask cannot parse before a Client is made of it: a Client that
+    fails on its address hangs for a minute on its way out."""
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+    from distributed.comm.registry import get_backend
+
+    try:
+        scheme, location = parse_address(address)
+        get_backend(scheme)
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            parse_host_port(location, 8786)
+    except ValueError as exc:  # an unknown scheme, a port that is not a number
+        raise EngineError(f"bad Dask scheduler address {address}: {exc}") from None
 
 
 def engine_for(name: str = "local", workers: int | None = None,

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from kg.errors import InputError
 from kg.identity import match_keys
 from kg.text import fold_ascii
 
@@ -137,10 +138,52 @@ def _prf(tp: int, fp: int, fn: int) -> dict:
 
 
 def read_jsonl(path: str | Path) -> Iterator[dict]:
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
+    """The JSON objects of a JSON Lines file, one a line (blank lines skipped).
+
+    Raises InputError naming the file and line of the first line that is not a JSON object.
+    """
+    return (record for _, record in _numbered_objects(path))
+
+
+def read_gold(path: str | Path) -> list[dict]:
+    """The papers of a gold file (the format of gold-dev.jsonl), checked line by line:
+    entity lists must be lists of names, keys and titles strings or null."""
+    papers = []
+    for number, gold in _numbered_objects(path):
+        for plural in KINDS.values():
+            for field in (plural, plural + "_optional"):
+                value = gold.get(field)
+                if value is None and field != plural:
+                    continue  # the optional lists may be left out
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise InputError(str(path), f"{field!r} must be a list of names", number)
+        for field in ("key", "title", "arxiv", "abstract_start"):
+            if not isinstance(gold.get(field), (str, type(None))):
+                raise InputError(str(path), f"{field!r} must be a string or null", number)
+        papers.append(gold)
+    return papers
+
+
+def _numbered_objects(path: str | Path) -> Iterator[tuple[int, dict]]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for number, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    value = json.loads(line)
+                except ValueError as exc:
+                    raise InputError(str(path), f"not JSON ({exc})", number) from None
+                if not isinstance(value, dict):
+                    kind = {list: "an array", str: "a string", bool: "a boolean",
+                            type(None): "null"}.get(type(value), "a number")
+                    raise InputError(str(path), f"not a JSON object but {kind}", number)
+                yield number, value
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                                    f"offset {exc.start})") from None
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None
 
 
 def evaluate(gold_path: str | Path, predictions: Iterable[dict]) -> dict:
@@ -151,6 +194,7 @@ def evaluate(gold_path: str | Path, predictions: Iterable[dict]) -> dict:
     "missed", "false_positives"}, ...]}; a gold paper without a prediction is listed
     with kind "paper".
     """
+    golds = read_gold(gold_path)  # a bad gold file fails before any extraction
     by_arxiv: dict[str, dict] = {}
     by_title: dict[str, dict] = {}
     by_abstract: dict[str, dict] = {}
@@ -164,7 +208,7 @@ def evaluate(gold_path: str | Path, predictions: Iterable[dict]) -> dict:
     counts = {kind: [0, 0, 0] for kind in KINDS}
     errors: list[dict] = []
     n_gold = found = 0
-    for gold in read_jsonl(gold_path):
+    for gold in golds:
         n_gold += 1
         _, title, start = match_keys(None, gold.get("title"), gold.get("abstract_start"))
         pred = (gold.get("arxiv") and by_arxiv.get(gold["arxiv"])) or (

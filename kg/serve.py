@@ -14,8 +14,9 @@ The HTTP side is the standard library's threading server: GET and POST (form or 
 TSV results and Turtle, N-Triples, JSON-LD and RDF/XML graphs, updates and Graph Store writes
 refused with 403, and a small query page that needs nothing from the network.
 
-Caveat (from Oxigraph): opening the store read-only while another process writes it
-(`kg build` running) is undefined behaviour. Stop the server before rebuilding.
+Oxigraph leaves a read-only open undefined while another process writes the store, so each
+worker holds kg.store's read lock: the server does not start while `kg build` writes the
+store, and a build does not start while the server runs.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from typing import Any
 
 from kg.errors import KGError, ServeError
 from kg.sandbox import QueryTimeout, Worker, WorkerDied
-from kg.store import DEFAULT_STORE
+from kg.store import DEFAULT_STORE, ReadLock, lock_for_reading
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7878
@@ -415,6 +416,7 @@ class Server:
         self.startup_timeout = startup_timeout
         self.memory_mb = memory_mb
         self._pool = _Pool(self.store, workers, memory_mb)
+        self._read_lock: ReadLock | None = None
         self._http: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._results: str | None = None
@@ -438,6 +440,8 @@ class Server:
         """Listen, start the workers, and return once queries can be answered."""
         self._http = self._listen()
         try:
+            # Held by the server itself too, so no build slips in while workers are replaced.
+            self._read_lock = lock_for_reading(self.store)
             self._results = tempfile.mkdtemp(prefix="kg-serve-")
             self._pool.start(self.startup_timeout)
         except BaseException:
@@ -488,6 +492,9 @@ class Server:
             self._http.server_close()
             self._http = None
         self._pool.stop()
+        if self._read_lock is not None:
+            self._read_lock.release()
+            self._read_lock = None
         if self._results is not None:
             shutil.rmtree(self._results, ignore_errors=True)
             self._results = None

@@ -3,7 +3,8 @@
 Both formats take only scalar attributes, so lists (aliases, authors, code links) are joined
 with " | ", the link table becomes one attribute per link kind, and missing values are left
 out rather than written as empty strings. The selection record (what was left out) goes into
-the graph-level attributes.
+the graph-level attributes. Both are XML: text values lose the characters XML 1.0 cannot hold
+(kg.outputs.xmlchars).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from kg.outputs.projection import omitted_summary, project
+from kg.outputs.xmlchars import xml_text
 from kg.shards import write_output
 
 _SEPARATOR = " | "
@@ -43,16 +45,19 @@ def write_gexf(store: ox.Store, path: str | Path, **selection: Any) -> tuple[int
 
 
 def flatten(graph: nx.Graph) -> nx.Graph:
-    """A copy of a projection with only str/int/float/bool attributes, as both formats need."""
+    """A copy of a projection with only str/int/float/bool attributes, as both formats need,
+    and only characters XML 1.0 can hold in the strings."""
     flat = nx.Graph()
     for key, value in graph.graph.items():
         if isinstance(value, (dict, list)):
-            flat.graph[key] = json.dumps(value, sort_keys=True)
+            flat.graph[key] = xml_text(json.dumps(value, sort_keys=True))
+        elif isinstance(value, str):
+            flat.graph[key] = xml_text(value)
         elif value is not None:
             flat.graph[key] = value
     summary = omitted_summary(graph)
     if summary:
-        flat.graph["omitted_summary"] = summary
+        flat.graph["omitted_summary"] = xml_text(summary)
     for node, data in graph.nodes(data=True):
         flat.add_node(node, **_scalars(data))
     for a, b, data in graph.edges(data=True):
@@ -67,15 +72,17 @@ def _scalars(data: dict[str, Any]) -> dict[str, Any]:
             continue
         if key == "links" and isinstance(value, dict):
             for kind, url in value.items():
-                out[f"link_{kind.lower()}"] = str(url)
+                out[f"link_{kind.lower()}"] = xml_text(str(url))
         elif isinstance(value, (list, tuple, set)):
-            out[key] = _SEPARATOR.join(str(v) for v in value)
+            out[key] = xml_text(_SEPARATOR.join(str(v) for v in value))
         elif isinstance(value, dict):
-            out[key] = json.dumps(value, sort_keys=True)
-        elif isinstance(value, (str, int, float, bool)):
+            out[key] = xml_text(json.dumps(value, sort_keys=True))
+        elif isinstance(value, str):
+            out[key] = xml_text(value)
+        elif isinstance(value, (int, float, bool)):
             out[key] = value
         else:
-            out[key] = str(value)
+            out[key] = xml_text(str(value))
     return out
 
 

@@ -1,15 +1,17 @@
 """The stored graph in an RDF serialization, through Oxigraph's own writers (fast), written
 to a temporary name and renamed, so a failed export never leaves a truncated file where a
-good one was."""
+good one was. RDF/XML leaves out the characters XML 1.0 cannot hold (kg.outputs.xmlchars)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO, cast
 
 import pyoxigraph as ox
 
 from kg.errors import ExportError
 from kg.ontology import PREFIXES
+from kg.outputs.xmlchars import XmlSafeWriter
 from kg.shards import write_output
 
 RDF_FORMATS = {
@@ -34,10 +36,13 @@ def export_rdf(store: ox.Store, fmt: str, path: str | Path, base: str | None = N
 
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as out:
+            # Oxigraph writes a control character in a literal as it is: ill-formed XML.
+            target = cast(BinaryIO, XmlSafeWriter(out)) if fmt == "rdfxml" else out
             store.dump(
-                out, RDF_FORMATS[fmt],
+                target, RDF_FORMATS[fmt],
                 from_graph=ox.DefaultGraph() if fmt in _SINGLE_GRAPH else None,
                 prefixes=prefixes if fmt in {"turtle", "trig", "rdfxml"} else None,
             )
+            target.flush()
 
     write_output(path, write)

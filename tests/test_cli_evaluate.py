@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
@@ -46,3 +47,24 @@ def test_missing_gold_file_is_an_error(tmp_path, demo_corpus):
     result = CliRunner().invoke(cli, ["evaluate", str(tmp_path / "nope.jsonl"), str(demo_corpus)])
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and "nope.jsonl" in result.output
+
+
+GOLD_LINE = {"key": "g1", "title": "A Title", "arxiv": None, "abstract_start": "Start",
+             "models": [], "models_optional": [], "datasets": [], "datasets_optional": [],
+             "modalities": [], "modalities_optional": []}
+
+
+@pytest.mark.parametrize("bad, reason", [
+    ('["a", "json", "array"]', "not a JSON object"),
+    ('{"key": "g2", "models": ', "not JSON"),
+    ('{"key": "g3", "models": "U-Net", "datasets": [], "modalities": []}', "models"),
+    ('{"key": "g4", "models": [1], "datasets": [], "modalities": []}', "models"),
+    ("42", "not a JSON object"),
+])
+def test_a_malformed_gold_line_is_one_error_naming_its_line(tmp_path, demo_corpus, bad, reason):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps(GOLD_LINE) + "\n\n" + bad + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["evaluate", str(gold), str(demo_corpus)])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"Error: {gold}:3: ") and reason in result.output
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output

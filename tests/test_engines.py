@@ -1,4 +1,5 @@
-"""Every engine builds the same store: process pool, Dask cluster, shards, killed-and-rerun builds.
+"""Every engine builds the same store: process pool, Dask cluster, shards (killed-and-rerun
+builds: tests/test_build_interrupts.py).
 
 Stores are compared by `kg stats` counts and by their N-Quads dumps. The graph has no blank
 nodes (every IRI is minted from the data), so isomorphic means equal sets of quad lines.
@@ -6,11 +7,8 @@ nodes (every IRI is minted from the data), so isomorphic means equal sets of qua
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -111,27 +109,3 @@ def test_dask_engine_needs_a_scheduler():
     result = subprocess.run([*KG, "build", "x", "--engine", "dask"], capture_output=True,
                             text=True)
     assert result.returncode == 2 and "--scheduler" in result.stderr
-
-
-def test_sigkill_mid_build_then_rerun_equals_uninterrupted(tmp_path, corpus):
-    # Batches of two papers: over a hundred atomic loads, so the kill lands between two.
-    command = [*KG, "build", str(corpus), "--workers", "2", "--batch-size", "2"]
-    whole = tmp_path / "whole"
-    subprocess.run([*command, "--store", str(whole)], check=True, capture_output=True)
-
-    killed = tmp_path / "killed"
-    proc = subprocess.Popen([*command, "--store", str(killed)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    # Each bulk-loaded batch adds SST files: wait for a few, then kill without warning.
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and time.monotonic() < deadline:
-        if killed.is_dir() and len(list(killed.glob("*.sst"))) >= 4:
-            break
-        time.sleep(0.02)
-    os.killpg(proc.pid, signal.SIGKILL)  # the build and its worker processes
-    assert proc.wait() == -signal.SIGKILL, "the build finished before it could be killed"
-    partial = store_stats(ox.Store.read_only(str(killed)))
-    assert partial["papers"] < PAPERS
-
-    subprocess.run([*command, "--store", str(killed)], check=True, capture_output=True)
-    assert snapshot(killed) == snapshot(whole)
