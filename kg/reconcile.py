@@ -10,11 +10,13 @@ Across builds the store is the only memory, and this module is the write policy:
 - Loading (`load_batch`): a batch none of whose papers is stored goes in through the bulk
   loader (one set of SST files, all or nothing), or one transaction when it is very large.
   Otherwise the first source wins: a single-valued property (title, abstract, date) keeps
-  its stored value, the new value is left out with the mentions whose offsets count in it
-  and the links only those mentions supported, and the paper counts as a conflict.
+  its stored value, the new value is left out with the mentions whose offsets count in it,
+  the assertions only those mentions supported and the links only those assertions held,
+  and the paper counts as a conflict. A link assertion already stored keeps its role,
+  confidence, extractors and run (new mentions may still point to it).
 
-Which properties are single-valued, what a mention node is and which properties are links
-comes from kg.graph; this module parses no IRI.
+Which properties are single-valued, what assertion and mention nodes are and which
+properties are links comes from kg.graph; this module parses no IRI.
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ from dataclasses import replace
 import pyoxigraph as ox
 
 from kg.errors import StoreError
-from kg.graph import LINK_PROPERTIES, SINGLE_VALUED, evidence_in, owned_prefix, term_value
+from kg.graph import (
+    LINK_PROPERTIES,
+    SINGLE_VALUED,
+    link_holds,
+    owned_prefix,
+    provenance_in,
+    term_value,
+)
 from kg.identity import paper_path, text_keys
 from kg.ontology import KG, RDF
 from kg.records import PaperRecord
@@ -139,8 +148,20 @@ def load_batch(store: ox.Store, result: BatchResult, bulk_limit: int = BULK_LIMI
         return 0
     quads = list(ox.parse(result.nquads, format=ox.RdfFormat.N_QUADS))
     kept, conflicts = keep_stored_values(stored, quads)
-    add_batch(store, kept)
+    add_batch(store, keep_stored_assertions(store, kept))
     return conflicts
+
+
+def keep_stored_assertions(store: ox.Store, quads: list[ox.Quad]) -> list[ox.Quad]:
+    """Leave out what the quads say about assertions the store already holds: a stored
+    assertion keeps its one role, confidence and run (a later extraction of the same paper
+    does not add a second set). Mentions pointing to it and links are kept."""
+    assertions, _ = provenance_in(quads)
+    stored = {a.node for a in assertions
+              if next(store.quads_for_pattern(ox.NamedNode(a.node), _A, None, None), None)}
+    if not stored:
+        return quads
+    return [q for q in quads if term_value(q.subject) not in stored]
 
 
 def _any_stored(store: ox.Store, papers: Sequence[str]) -> bool:
@@ -181,16 +202,25 @@ def keep_stored_values(
 
 
 def _drop_mentions_in(quads: list[ox.Quad], fields: dict[str, set[str]]) -> list[ox.Quad]:
-    """Remove mentions whose offsets count in a title or abstract that was not stored, and the
-    paper links that only those mentions supported."""
-    evidence = evidence_in(quads)
-    doomed = {e.node for e in evidence if e.field in fields.get(e.paper, ())}
+    """Remove mentions whose offsets count in a title or abstract that was not stored, the
+    assertions left without a mention and the links left without an assertion."""
+    assertions, occurrences = provenance_in(quads)
+    paper_of = {a.node: a.paper for a in assertions}
+    doomed = {o.node for o in occurrences
+              if o.field in fields.get(paper_of.get(o.assertion, ""), ())}
     if not doomed:
         return quads
-    supported = {(e.paper, e.entity) for e in evidence if e.node not in doomed}
+    supported = {o.assertion for o in occurrences if o.node not in doomed}
+    doomed |= {a.node for a in assertions if a.node not in supported}
+    roles: dict[tuple[str, str], set[str]] = {}
+    for a in assertions:
+        if a.node in supported:
+            roles.setdefault((a.paper, a.entity), set()).add(a.role)
 
     def unsupported_link(q: ox.Quad) -> bool:
-        return (q.predicate.value in LINK_PROPERTIES
-                and (term_value(q.subject), term_value(q.object)) not in supported)
+        if q.predicate.value not in LINK_PROPERTIES:
+            return False
+        held = roles.get((term_value(q.subject), term_value(q.object)), ())
+        return not any(link_holds(q.predicate.value, role) for role in held)
 
     return [q for q in quads if term_value(q.subject) not in doomed and not unsupported_link(q)]

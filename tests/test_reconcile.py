@@ -9,6 +9,7 @@ paper minted from its title.
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -18,7 +19,7 @@ from click.testing import CliRunner
 from kg.cli import cli
 from kg.errors import StoreError
 from kg.graph import GraphMapper, used_link
-from kg.ontology import PREFIXES, SCHEMA
+from kg.ontology import KG, PREFIXES, SCHEMA
 from kg.reconcile import (
     adopt_stored_identities,
     has_keyed_papers,
@@ -83,8 +84,8 @@ def _linked_models(store: ox.Store, paper: str) -> set[str]:
 def _mention_fields(store: ox.Store, paper: str) -> set[tuple[str, str]]:
     """(entity slug, text field) of every mention node of `paper`."""
     rows = store.query(
-        f"SELECT ?e ?f WHERE {{ ?m oa:hasTarget {ox.NamedNode(paper)} ; oa:hasBody ?e ; "
-        "kg:textField ?f }", prefixes=PREFIXES)
+        f"SELECT ?e ?f WHERE {{ ?a oa:hasTarget {ox.NamedNode(paper)} ; oa:hasBody ?e . "
+        "?m kg:supports ?a ; kg:textField ?f }", prefixes=PREFIXES)
     return {(row["e"].value.rsplit("/", 1)[1], row["f"].value) for row in rows}
 
 
@@ -141,6 +142,34 @@ def test_a_new_abstract_loses_to_the_stored_one_and_title_mentions_stay(store):
     assert _objects(store, paper, str(SCHEMA.abstract)) == {ABSTRACT}
     assert _linked_models(store, paper) == {"glimmernet"}
     assert _mention_fields(store, paper) == {("glimmernet", "title")}
+
+
+def test_a_proposal_known_only_from_a_replaced_abstract_is_not_linked(store):
+    paper = MAPPER.paper_iri(_record())
+    load_batch(store, _batch(_record(), mentions=False))
+    changed = _record(abstract="We propose GlimmerNet.")
+    mentions = [_mention("GlimmerNet", "title", 0),
+                _mention("GlimmerNet", "abstract", 11, role="proposed")]
+    batch = BatchResult([paper], "".join(MAPPER.paper_lines(changed, mentions)).encode())
+    assert load_batch(store, batch) == 1
+    assert _objects(store, paper, used_link("model")) == {BASE + "model/glimmernet"}
+    assert _objects(store, paper, str(KG.proposesModel)) == set()
+    roles = {row["r"].value for row in store.query(
+        f"SELECT ?r WHERE {{ ?a oa:hasTarget {ox.NamedNode(paper)} ; kg:linkRole ?r }}",
+        prefixes=PREFIXES)}
+    assert roles == {"used"}
+
+
+def test_a_stored_assertion_keeps_its_confidence_and_extractor(store):
+    paper = MAPPER.paper_iri(_record())
+    load_batch(store, _batch(_record()))
+    again = [replace(m, confidence=0.4, extractor="kg_other") for m in _mentions_of(_record())]
+    batch = BatchResult([paper], "".join(MAPPER.paper_lines(_record(), again)).encode())
+    assert load_batch(store, batch) == 0
+    rows = store.query(
+        f"SELECT ?c ?x WHERE {{ ?a oa:hasTarget {ox.NamedNode(paper)} ; kg:confidence ?c ; "
+        "kg:extractor ?x }", prefixes=PREFIXES)
+    assert {(float(row["c"].value), row["x"].value) for row in rows} == {(0.9, "kg_test")}
 
 
 def test_a_new_date_loses_to_the_stored_one_and_every_mention_stays(store):
