@@ -10,11 +10,12 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg import DEFAULT_BASE
+from kg.counts import clear_stale, mark_stale, refresh_counts
 from kg.graph import GraphMapper, check_base
 from kg.ontology import data_path, vocab_paths
 from kg.people import adopt_stored_people
 from kg.reading import ReadSummary, SkipHandler, batched, iter_papers
-from kg.reconcile import adopt_stored_identities, has_keyed_papers, load_batch
+from kg.reconcile import GROUP_QUADS, BatchLoader, adopt_stored_identities, has_keyed_papers
 from kg.records import PaperRecord
 from kg.shards import ShardWriter
 from kg.store import add_batch, open_store, triple_count
@@ -32,6 +33,7 @@ class BuildSummary:
     triples_after: int = 0
     conflicts: int = 0  # papers already stored with different metadata (stored values kept)
     seconds: float = 0.0
+    counts_seconds: float = 0.0  # recomputing the statistics graph, part of `seconds`
     shards: list[Path] = field(default_factory=list)  # with shards_dir: the files written
 
     @property
@@ -63,13 +65,18 @@ def build(
     on_skip: SkipHandler | None = None,
     engine: Engine = sequential_engine,
     shards_dir: str | Path | None = None,
+    group_quads: int = GROUP_QUADS,
+    lenient: bool = False,
 ) -> BuildSummary:
     """Build or extend the store at `store_path` from the listings in `paths`.
 
-    Each batch of papers lands in one transaction, so an interrupted build leaves whole
-    papers only; rerunning it completes the store (IRIs are deterministic). With
+    Each batch (or group of batches) of papers lands in one transaction, so an interrupted
+    build leaves whole papers only; rerunning it completes the store (IRIs are
+    deterministic). The counts of the statistics graph are recomputed at the end. With
     `shards_dir`, no store is touched: the ontology and every batch are written there as
     N-Quads shards for any triple store's bulk loader (kg.shards.ShardWriter).
+    Batches of new papers are bulk-loaded in groups of up to `group_quads` quads (one batch
+    per load: 1); `lenient` skips the loader's IRI checks of the mapper's own output.
     """
     started = time.perf_counter()
     base = check_base(base)  # before anything is read or written
@@ -96,6 +103,8 @@ def build(
         summary.seconds = time.perf_counter() - started
         return summary
     store = open_store(store_path)
+    # Until the counts are recomputed at the end, they may not match the facts.
+    mark_stale(store_path)
     summary.triples_before = triple_count(store)
     load_ontology(store, mapper.base)
     add_batch(store, mapper.run_quads())
@@ -105,11 +114,17 @@ def build(
     if has_keyed_papers(store):
         batches = (adopt_stored_identities(store, batch, mapper.base) for batch in batches)
         batches = (adopt_stored_people(store, batch) for batch in batches)
+    loader = BatchLoader(store, group_quads=group_quads, lenient=lenient)
     for result in engine(batches, mapper.base):
-        summary.conflicts += load_batch(store, result)
+        summary.conflicts += loader.add(result)
         if progress:
             progress(len(result.papers))
+    loader.flush()
+    counting = time.perf_counter()
+    refresh_counts(store, mapper.base)
+    summary.counts_seconds = time.perf_counter() - counting
     store.flush()
+    clear_stale(store_path)
     summary.triples_after = triple_count(store)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -54,6 +54,13 @@ def used_link(kind: str) -> str:
     return LINKS[(kind, "used")][0]
 
 
+def proposed_link(kind: str) -> str | None:
+    """The property only papers proposing an entity of `kind` carry (kg:proposesModel ...),
+    or None when proposing adds no link for that kind."""
+    only = [p for p in LINKS[(kind, "proposed")] if p not in LINKS[(kind, "used")]]
+    return only[0] if only else None
+
+
 SINGLE_VALUED: dict[str, str | None] = {
     str(SCHEMA.name): "title",
     str(SCHEMA.abstract): "abstract",

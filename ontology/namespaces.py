@@ -52,6 +52,23 @@ class KG(DefinedNamespace):
     textField: URIRef
     confidence: URIRef
     extractor: URIRef
+    Statistics: URIRef
+    EntityCounts: URIRef
+    ModalityDatasetCounts: URIRef
+    ModalityTaskCounts: URIRef
+    ModelDatasetCounts: URIRef
+    YearCounts: URIRef
+    YearModelCounts: URIRef
+    CodeReleaseDays: URIRef
+    paper: URIRef
+    date: URIRef
+    papers: URIRef
+    proposingPapers: URIRef
+    modality: URIRef
+    dataset: URIRef
+    model: URIRef
+    task: URIRef
+    year: URIRef
 
 
 class MLS(DefinedNamespace):
