@@ -61,12 +61,17 @@ def store_params(store: ox.Store) -> dict[str, str]:
     return params
 
 
-def questions(store: ox.Store, only: list[str] | None) -> list[tuple[str, str]]:
-    from kg.query import bind, list_queries
+def questions(store: ox.Store, only: list[str] | None, folder: Path | None = None,
+              given: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    from kg.query import bind, list_queries, parse_named_query
 
-    params = store_params(store)
+    params = {**store_params(store), **(given or {})}
+    named_queries = list_queries()
+    if folder is not None:
+        named_queries = sorted((parse_named_query(f.stem, f.read_text(encoding="utf-8"))
+                                for f in folder.glob("*.rq")), key=lambda q: q.name)
     out = []
-    for named in list_queries():
+    for named in named_queries:
         if only and named.name not in only:
             continue
         values = {p.name: params[p.name] for p in named.params if p.name in params}
@@ -126,6 +131,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--rdflib-repeat", type=int, default=3)
     parser.add_argument("--only", action="append", help="only this question (repeatable)")
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                        help="bind this value instead of the one read from the store")
+    parser.add_argument("--queries-dir", type=Path,
+                        help="time the .rq files of this folder instead of kg/queries "
+                             "(e.g. a copy of older files, for before/after tables)")
     parser.add_argument("--max-seconds", type=float, default=60.0,
                         help="stop repeating a question once its runs took this long")
     args = parser.parse_args(argv)
@@ -137,14 +147,15 @@ def main(argv: list[str] | None = None) -> None:
     from kg.store import open_store
 
     prefixes = dict(PREFIXES)
+    given = dict(spec.split("=", 1) for spec in args.param)
     print(f"load average before: {load()} ({os.cpu_count()} cores)")
     if args.store:
         store = open_store(args.store, read_only=True)
         counts = store_stats(store)
         print(f"\nOxigraph on {args.store}: {counts['papers']} papers, {counts['triples']} "
-              f"triples; params {store_params(store)}")
+              f"triples; params {store_params(store) | given}")
         print(f"{'question':<26} {'rows':>6} {'p50':>9} {'p95':>9} {'CPU-s':>7} {'runs':>5}")
-        for name, text in questions(store, args.only):
+        for name, text in questions(store, args.only, args.queries_dir, given):
             ms, cpu, rows = time_runs(lambda t=text: store.query(t, prefixes=prefixes),
                                       args.repeat, args.max_seconds)
             print(f"{name:<26} {len(rows):>6} {statistics.median(ms):>7.1f}ms "
@@ -155,10 +166,10 @@ def main(argv: list[str] | None = None) -> None:
         dataset = rdflib_dataset(small)
         print(f"\nSame graph: {args.same_graph}, {len(small)} quads (facts and counts); "
               f"rdflib Dataset loaded in {time.perf_counter() - started:.0f} s; "
-              f"params {store_params(small)}")
+              f"params {store_params(small) | given}")
         print(f"{'question':<26} {'rows':>6} {'Oxigraph p50':>13} {'rdflib p50':>11} "
               f"{'speed-up':>9}  answers")
-        for name, text in questions(small, args.only):
+        for name, text in questions(small, args.only, args.queries_dir, given):
             ox_ms, _, ox_rows = time_runs(lambda t=text: small.query(t, prefixes=prefixes),
                                           args.repeat, args.max_seconds)
             rdf_ms, _, rdf_rows = time_runs(lambda t=text: dataset.query(t, initNs=prefixes),

@@ -12,8 +12,8 @@ default graph keeps only facts (docs/rdf-model.md):
 - `.../modality-dataset`, `.../modality-task`, `.../model-dataset`, `.../years`,
   `.../year-models`: one node per row with its dimensions (`kg:modality`, `kg:dataset`,
   `kg:model`, `kg:task`, `kg:year`) and counts;
-- `.../code-days`: one node per publication date of papers that release code (`kg:date`,
-  none for undated papers), with those papers (`kg:paper`) and their number.
+- `.../code-papers`: per paper that releases code, `kg:recency`, an integer that orders them
+  newest first without looking up their dates.
 
 A table per graph lets a question read one table by scanning it (a few thousand quads)
 and hash-joining its columns, instead of one index look-up per row.
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,17 +42,28 @@ STALE_MARKER = "COUNTS_STALE"
 """A file in the store folder: the counts may no longer match the facts."""
 
 _A = ox.NamedNode(str(RDF.type))
+_INTEGER = ox.NamedNode(str(XSD.integer))
 _STATISTICS = ox.NamedNode(str(KG.Statistics))
 
 
 @dataclass(frozen=True)
 class Table:
-    """One table of counts: its graph (under the statistics graph), its class and the
-    CONSTRUCT query (with `{graph}` for the table graph's IRI) that computes its rows."""
+    """One table of counts: its graph (under the statistics graph), its class, and the
+    function computing its triples (as N-Triples lines) from the store for that graph."""
 
     name: str
     kind: str
-    query: str
+    rows: Callable[[ox.Store, ox.NamedNode], set[bytes]]
+
+
+def _constructed(query: str) -> Callable[[ox.Store, ox.NamedNode], set[bytes]]:
+    """A table computed by one CONSTRUCT query (`{graph}` stands for the table's graph)."""
+    def rows(store: ox.Store, graph: ox.NamedNode) -> set[bytes]:
+        triples = store.query(SPARQL_PREFIXES + query.replace("{graph}", graph.value))
+        assert isinstance(triples, ox.QueryTriples)
+        return _lines(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+
+    return rows
 
 
 def _link(prop: str | None) -> str:
@@ -125,33 +137,51 @@ def _year_models() -> str:
     }}"""
 
 
-def _code_days() -> str:
-    # One node per publication date of papers releasing code (and one for those without a
-    # date), listing those papers: the newest N such papers are among the papers of the
-    # newest N dates, so papers-with-code sorts a few thousand dates, not every paper.
-    day = 'COALESCE(CONCAT(STR(?date), "^", STR(DATATYPE(?date))), "")'
-    row = f'BIND(IRI(CONCAT("{{graph}}/", SUBSTR(SHA1({day}), 1, 16))) AS ?row)'
-    return f"""CONSTRUCT {{ ?row kg:date ?date ; kg:papers ?n ; kg:paper ?paper }}
-    WHERE {{
-      {{ SELECT ?date (COUNT(*) AS ?n) WHERE {{
-            {{ SELECT DISTINCT ?paper WHERE {{ ?paper kg:releasesCode ?code }} }}
-            OPTIONAL {{ SELECT ?paper ?date WHERE {{ ?paper schema:datePublished ?date }} }}
-          }} GROUP BY ?date }}
-      UNION
-      {{ {{ SELECT DISTINCT ?paper WHERE {{ ?paper kg:releasesCode ?code }} }}
-         OPTIONAL {{ SELECT ?paper ?date WHERE {{ ?paper schema:datePublished ?date }} }} }}
-      {row}
-    }}"""
+_CODE_PAPERS = """SELECT ?paper ?date WHERE {
+  { SELECT DISTINCT ?paper WHERE { ?paper kg:releasesCode ?code } }
+  OPTIONAL { SELECT ?paper ?date WHERE { ?paper schema:datePublished ?date } }
+}"""
+_DAY_SLOTS = 100_000  # papers a day the recency number can order
+
+
+def _code_recency(store: ox.Store, graph: ox.NamedNode) -> set[bytes]:
+    """Per paper releasing code, `kg:recency`: an integer, larger for newer papers (the
+    publication day times 100,000, plus the paper's place that day in reverse IRI order;
+    0 without a date). The newest N are then one sort of small integers, no look-ups."""
+    days: dict[int, list[str]] = {}
+    for row in store.query(SPARQL_PREFIXES + _CODE_PAPERS):
+        date = row["date"].value if row["date"] is not None else ""
+        days.setdefault(_day_number(date), []).append(row["paper"].value)
+    recency = f" {ox.NamedNode(str(KG.recency))} "
+    out: set[bytes] = set()
+    for day, papers in days.items():
+        for place, paper in enumerate(sorted(papers, reverse=True)):
+            value = day * _DAY_SLOTS + min(place, _DAY_SLOTS - 1) if day else 0
+            out.add(f"{ox.NamedNode(paper)}{recency}{ox.Literal(str(value), datatype=_INTEGER)} ."
+                    .encode())
+    return out
+
+
+def _day_number(date: str) -> int:
+    """Days since 0001-01-01 of an xsd:date, the first day of a gYearMonth or gYear; 0 for
+    none or a value that is not one of them."""
+    parts = date.split("-")
+    try:
+        numbers = [int(p) for p in parts] + [1] * (3 - len(parts))
+        return datetime.date(*numbers[:3]).toordinal() if len(parts) <= 3 else 0
+    except ValueError:
+        return 0
 
 
 TABLES: tuple[Table, ...] = (
-    Table("entities", "EntityCounts", _entities()),
-    Table("modality-dataset", "ModalityDatasetCounts", _pairs("modality", "dataset")),
-    Table("modality-task", "ModalityTaskCounts", _pairs("modality", "task")),
-    Table("model-dataset", "ModelDatasetCounts", _pairs("model", "dataset")),
-    Table("years", "YearCounts", _years()),
-    Table("year-models", "YearModelCounts", _year_models()),
-    Table("code-days", "CodeReleaseDays", _code_days()),
+    Table("entities", "EntityCounts", _constructed(_entities())),
+    Table("modality-dataset", "ModalityDatasetCounts",
+          _constructed(_pairs("modality", "dataset"))),
+    Table("modality-task", "ModalityTaskCounts", _constructed(_pairs("modality", "task"))),
+    Table("model-dataset", "ModelDatasetCounts", _constructed(_pairs("model", "dataset"))),
+    Table("years", "YearCounts", _constructed(_years())),
+    Table("year-models", "YearModelCounts", _constructed(_year_models())),
+    Table("code-papers", "CodeReleaseOrder", _code_recency),
 )
 """The tables of counts, each in its own named graph `{base}graph/stats/{name}`."""
 _TABLE_CLASSES = {ox.NamedNode(str(KG[table.kind])) for table in TABLES}
@@ -192,10 +222,7 @@ def compute(store: ox.Store, base: str) -> dict[ox.NamedNode, set[bytes]]:
     for table in TABLES:
         name = table_graph(base, table)
         description.append((name, _A, ox.NamedNode(str(KG[table.kind]))))
-        query = SPARQL_PREFIXES + table.query.replace("{graph}", name.value)
-        triples = store.query(query)
-        assert isinstance(triples, ox.QueryTriples)  # a CONSTRUCT
-        graphs[name] = _lines(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+        graphs[name] = table.rows(store, name)
     graphs[graph] = {f"{s} {p} {o} .".encode() for s, p, o in description}
     return graphs
 

@@ -162,8 +162,8 @@ class BatchLoader:
     groups of up to `group_quads` quads (each group all or nothing), and a batch holding a
     stored paper goes through `load_batch` after the group before it has landed.
 
-    Papers never repeat across the batches of one build (the identity pass merged them), so
-    a batch waiting in a group cannot collide with a later one. Call `flush()` at the end.
+    Papers do not repeat across the batches of one build (the identity pass merged them);
+    if one does, the group holding it is loaded first. Call `flush()` at the end.
     `lenient` skips the loader's IRI validation, for quads the mapper wrote itself.
     """
 
@@ -173,14 +173,18 @@ class BatchLoader:
         self.group_quads = group_quads
         self.lenient = lenient
         self._pending: list[bytes] = []
+        self._papers: set[str] = set()
         self._quads = 0
 
     def add(self, result: BatchResult) -> int:
         """Take one batch; returns how many of its papers conflicted with stored ones."""
+        if not self._papers.isdisjoint(result.papers):
+            self.flush()
         if _any_stored(self.store, result.papers):
             self.flush()
             return load_batch(self.store, result)
         self._pending.append(result.nquads)
+        self._papers.update(result.papers)
         self._quads += result.nquads.count(b"\n")
         if self._quads >= self.group_quads:
             self.flush()
@@ -198,7 +202,7 @@ class BatchLoader:
                 self.store.load(data, format=ox.RdfFormat.N_QUADS, lenient=self.lenient)
         except OSError as exc:
             raise StoreError(f"writing to the store failed: {first_line(exc)}") from None
-        self._pending, self._quads = [], 0
+        self._pending, self._papers, self._quads = [], set(), 0
 
 
 def keep_stored_assertions(store: ox.Store, quads: list[ox.Quad]) -> list[ox.Quad]:

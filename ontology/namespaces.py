@@ -59,9 +59,8 @@ class KG(DefinedNamespace):
     ModelDatasetCounts: URIRef
     YearCounts: URIRef
     YearModelCounts: URIRef
-    CodeReleaseDays: URIRef
-    paper: URIRef
-    date: URIRef
+    CodeReleaseOrder: URIRef
+    recency: URIRef
     papers: URIRef
     proposingPapers: URIRef
     modality: URIRef

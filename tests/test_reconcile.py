@@ -21,6 +21,7 @@ from kg.errors import StoreError
 from kg.graph import GraphMapper, used_link
 from kg.ontology import KG, PREFIXES, SCHEMA
 from kg.reconcile import (
+    BatchLoader,
     adopt_stored_identities,
     has_keyed_papers,
     load_batch,
@@ -104,6 +105,26 @@ def test_new_papers_load_the_same_by_bulk_loader_and_by_transaction(tmp_path, st
     assert load_batch(transactional, batch, bulk_limit=1) == 0
     assert _quads(store) == _quads(transactional)
     assert len(_quads(store)) == len(set(ox.parse(batch.nquads, format=ox.RdfFormat.N_QUADS)))
+
+
+@pytest.mark.parametrize("group_quads", [1, 80, 1_000_000])
+@pytest.mark.parametrize("lenient", [False, True])
+def test_grouped_loading_gives_the_store_of_one_load_per_batch(tmp_path, group_quads, lenient):
+    papers = [_record(arxiv=f"2601.2000{i}", title=f"Paper {i}") for i in range(4)]
+    per_batch = open_store(tmp_path / "per-batch")
+    for paper in papers:
+        load_batch(per_batch, _batch(paper))
+    grouped = open_store(tmp_path / "grouped")
+    loader = BatchLoader(grouped, group_quads=group_quads, lenient=lenient)
+    # A batch holding a stored paper lands after the group before it: it sees that group.
+    conflicts = [loader.add(_batch(p)) for p in papers]
+    conflicts.append(loader.add(_batch(_record(arxiv="2601.20001", title="Paper 1",
+                                               date="2026-03-03"))))
+    loader.flush()
+    load_batch(per_batch, _batch(_record(arxiv="2601.20001", title="Paper 1",
+                                         date="2026-03-03")))
+    assert conflicts == [0, 0, 0, 0, 1]
+    assert _quads(grouped) == _quads(per_batch)
 
 
 def test_loading_the_same_batch_again_adds_nothing_and_is_no_conflict(store):
