@@ -2,17 +2,23 @@
 
     python bench/generate.py 100000 /tmp/corpus-100k --format github-daily-arxiv
 
-Writes N papers as listing files in one of the five formats the readers in kg/sources
+Writes N papers as listing files in one of the formats the readers in kg/sources
 understand. Abstracts are recombined at run time from sentences of the shared corpus
-(../shared/corpus/listings) when it is there, else from built-in templates, so the text
-the extractor sees reads like the real literature. Every paper gets a unique arXiv id (where
-the format carries ids), a unique title and an abstract whose opening names that title, so
-the identity pass never merges two generated papers. Output is deterministic per seed.
+(../shared/corpus/listings), so the text the extractor sees reads like the real literature;
+without that folder it refuses to run unless told `--templates` (built-in template
+sentences: shorter, more repetitive text that makes every measurement look different), and
+it always says which it used. Every paper gets a unique arXiv id (where the format carries
+ids), a unique title and an abstract whose opening names that title, so the identity pass
+never merges two generated papers. Authors come from a synthetic population with skewed
+names, productivity and lab structure (bench/names.py). Output is deterministic per seed.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
+import math
 import random
 import re
 import sys
@@ -21,8 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.names import population  # noqa: E402
+
 SHARED_LISTINGS = ROOT.parent / "shared" / "corpus" / "listings"
-FORMATS = ("github-daily-arxiv", "arxiv-listing", "hf-papers", "author-profile", "radai-slice")
+FORMATS = ("github-daily-arxiv", "arxiv-listing", "hf-papers", "author-profile", "radai-slice",
+           "jsonl")
 PER_FILE = 5000
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
@@ -50,11 +61,6 @@ _TITLE_TASKS = ("Segmentation", "Classification", "Registration", "Detection", "
                 "Reconstruction", "Report Generation", "Denoising", "Survival Prediction")
 _TITLE_ORGANS = ("Brain Tumour", "Lung Nodule", "Prostate", "Breast Lesion", "Liver", "Cardiac",
                  "Retinal", "Skin Lesion", "Kidney", "Spine", "Colon Polyp", "Knee Cartilage")
-_GIVEN = ("Anna", "Wei", "Carlos", "Priya", "Jonas", "Mei", "Omar", "Sofia", "Hiroshi", "Lena",
-          "David", "Fatima", "Lucas", "Yuki", "Amir", "Elena", "Kwame", "Ingrid", "Rahul", "Chen")
-_FAMILY = ("Schmidt", "Zhang", "Garcia", "Patel", "Müller", "Wang", "Hassan", "Rossi", "Tanaka",
-           "Novak", "Kim", "Okafor", "Silva", "Larsen", "Kumar", "Li", "Dubois", "Cohen", "Ito",
-           "Nguyen", "Fischer", "Ahmed", "Moreau", "Jensen", "Costa", "Park", "Singh", "Weber")
 _AFFILIATIONS = ("eth-zurich", "tum", "stanford", "imperial", "tsinghua", "mit", "charite")
 
 
@@ -94,15 +100,36 @@ def _template_sentences(rng: random.Random, count: int = 400) -> list[str]:
     return out
 
 
+class NoCorpus(Exception):
+    """The shared corpus is not there and templates were not asked for."""
+
+
+def sentence_pool(templates: bool = False, seed: int = 0,
+                  listings: Path = SHARED_LISTINGS) -> tuple[list[str], str]:
+    """The sentences abstracts are made of, and a line saying where they come from."""
+    if templates:
+        return _template_sentences(random.Random(seed)), "built-in template sentences"
+    pool = corpus_sentences(listings)
+    if not pool:
+        raise NoCorpus(f"{listings} is not there (or holds no abstracts): generated abstracts "
+                       "would come from templates, which changes every measurement; pass "
+                       "--templates to use them anyway")
+    return pool, f"{len(pool)} sentences recombined from {listings}"
+
+
 def papers(n: int, seed: int = 0, sentences: Sequence[str] | None = None) -> Iterator[Paper]:
-    """`n` distinct papers, deterministic for `seed`."""
+    """`n` distinct papers, deterministic for `seed` (sentences: see sentence_pool)."""
     rng = random.Random(seed)
-    pool = list(sentences) if sentences is not None else corpus_sentences()
-    pool = pool or _template_sentences(rng)
+    pool = list(sentences) if sentences is not None else sentence_pool(seed=seed)[0]
+    people = population(n, seed)
+    month_key, number = (0, 0), 0
     for i in range(n):
-        # Unique new-style arXiv ids: the month comes from the index, 99,999 papers a month.
-        year, month = 20 + i // (12 * 99_999), (i // 99_999) % 12 + 1
-        arxiv = f"{year:02d}{month:02d}.{i % 99_999 + 1:05d}"
+        day = publication_day(i, n)
+        # Unique new-style arXiv ids, numbered within the month of the date.
+        if (day.year, day.month) != month_key:
+            month_key, number = (day.year, day.month), 0
+        number += 1
+        arxiv = f"{day.year % 100:02d}{day.month:02d}.{number:05d}"
         task = rng.choice(_TITLE_TASKS)
         organ = rng.choice(_TITLE_ORGANS)
         # The running number keeps titles unique without reading like a counter everywhere.
@@ -111,10 +138,22 @@ def papers(n: int, seed: int = 0, sentences: Sequence[str] | None = None) -> Ite
         body = rng.sample(pool, k=min(len(pool), rng.randint(5, 9)))
         abstract = " ".join([f"This study, {title}, addresses {organ.lower()} {task.lower()}.",
                              *body])
-        authors = [f"{rng.choice(_GIVEN)} {rng.choice(_FAMILY)}"
-                   for _ in range(rng.randint(2, 7))]
+        authors = people.authors(rng)
         code = f"https://github.com/lab{i % 997}/project-{i}" if rng.random() < 0.3 else None
-        yield Paper(arxiv, title, abstract, authors, 2000 + year, month, rng.randint(1, 28), code)
+        yield Paper(arxiv, title, abstract, authors, day.year, day.month, day.day, code)
+
+
+FIRST_DAY = datetime.date(2017, 1, 1)
+SPAN_DAYS = 9 * 365
+GROWTH = 1.4  # papers a day grow about four-fold over the span, as the field did
+
+
+def publication_day(i: int, n: int) -> datetime.date:
+    """The date of paper `i` of `n`, in order: spread over nine years with a density that
+    grows exponentially (the inverse of its distribution function at (i + 0.5) / n)."""
+    u = (i + 0.5) / n
+    t = math.log1p(u * math.expm1(GROWTH)) / GROWTH
+    return FIRST_DAY + datetime.timedelta(days=min(SPAN_DAYS - 1, int(t * SPAN_DAYS)))
 
 
 # ------------------------------------------------------------------ one writer per format
@@ -147,6 +186,14 @@ def _radai(p: Paper) -> str:
             f"arxiv logopreprint{_MONTHS[p.month - 1]} {p.day} {p.year}\n{p.abstract}\n\n")
 
 
+def _jsonl(p: Paper) -> str:
+    record = {"title": p.title, "abstract": p.abstract, "authors": p.authors,
+              "date": f"{p.year}-{p.month:02d}-{p.day:02d}", "arxiv": p.arxiv}
+    if p.code:
+        record["code"] = p.code
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
 _HEADERS = {
     "github-daily-arxiv": "## Medical Image Analysis\n\n| **Title** | **Date** | **Abstract** | "
                           "**Comment** | **CodeRepository** |\n| --- | --- | --- | --- | --- |\n",
@@ -154,9 +201,10 @@ _HEADERS = {
     "hf-papers": "Get trending papers in your email inbox!\n\nSubscribe\n\n",
     "author-profile": "Anna Schmidt\n\nIV\nh-index42\n120papers\n3,100citations\n\n",
     "radai-slice": "Sort by:\nPage 1 of 9999 results\n\n",
+    "jsonl": "",
 }
 _WRITERS = {"github-daily-arxiv": _github, "arxiv-listing": _arxiv, "hf-papers": _hf,
-            "author-profile": _profile, "radai-slice": _radai}
+            "author-profile": _profile, "radai-slice": _radai, "jsonl": _jsonl}
 
 
 def generate(
@@ -175,7 +223,8 @@ def generate(
         if i % per_file == 0:
             if handle:
                 handle.close()
-            files.append(out / f"{fmt}-{len(files):05d}.txt")
+            suffix = ".jsonl" if fmt == "jsonl" else ".txt"
+            files.append(out / f"{fmt}-{len(files):05d}{suffix}")
             handle = files[-1].open("w", encoding="utf-8")
             handle.write(_HEADERS[fmt])
         handle.write(write(paper))
@@ -191,10 +240,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--format", default="github-daily-arxiv", choices=FORMATS)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-file", type=int, default=PER_FILE)
+    parser.add_argument("--templates", action="store_true",
+                        help="use built-in template sentences instead of ../shared/corpus")
     args = parser.parse_args(argv)
-    files = generate(args.out_dir, args.n, args.format, args.seed, args.per_file)
-    print(f"wrote {args.n} papers in {len(files)} {args.format} files to {args.out_dir}",
-          file=sys.stderr)
+    try:
+        sentences, source = sentence_pool(args.templates, args.seed)
+    except NoCorpus as exc:
+        raise SystemExit(f"generate.py: {exc}") from None
+    files = generate(args.out_dir, args.n, args.format, args.seed, args.per_file, sentences)
+    print(f"wrote {args.n} papers in {len(files)} {args.format} files to {args.out_dir}; "
+          f"abstracts from {source}", file=sys.stderr)
 
 
 if __name__ == "__main__":

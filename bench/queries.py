@@ -1,21 +1,29 @@
-"""Latency of every named question (kg/queries/*.rq): Oxigraph store vs rdflib in memory.
+"""Latency of every named question (kg/queries/*.rq) on stores built by `kg build`.
 
-    .venv/bin/python bench/queries.py --store /tmp/medimg-kg-bench/store-100000
+    .venv/bin/python bench/queries.py --store /tmp/medimg-kg-bench/store-100000 \\
+        --same-graph /tmp/medimg-kg-bench/store-5000
 
-Runs each named query (kg.query.list_queries, parameters bound with kg.query.bind to
-values the generated corpus contains) --repeat times on the on-disk store and reports
-p50/p95 in ms. The same bound query text then runs on an rdflib in-memory Graph holding
-the first --rdflib-papers papers of the store: rdflib needs roughly a kilobyte of RAM per
-triple, so all 100k papers (~10M triples) do not fit. rdflib on a smaller graph is faster,
-so the printed speed-up is a lower bound.
+--store: each question runs --repeat times on the on-disk store (read-only, as `kg query`
+and `kg serve` open it); p50/p95 in ms, with the CPU-seconds the runs took.
+
+--same-graph: the questions run on that store with Oxigraph and, over exactly the same
+quads (default graph and the counts' named graphs, loaded from the store's own N-Quads
+dump), with rdflib's in-memory Dataset; the answers are compared row by row (order of rows
+and of GROUP_CONCAT parts ignored, numbers compared by value) and the speed-up printed.
+
+Parameters are bound with kg.query.bind to values read from each store: the dataset and
+modality named in BENCH_PARAMS, the author with the most papers, the paper with the first
+arXiv id. The machine's load average is printed before and after.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,10 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 import pyoxigraph as ox  # noqa: E402
 
-# Values present in a bench/generate.py corpus, by parameter name.
-# ("BraTS" alone is not in a generated corpus, only BraTS-2024 and other editions.)
-BENCH_PARAMS = {"author": "Anna Schmidt", "dataset": "MIMIC-CXR", "model": "U-Net",
-                "modality": "CT", "paper": "2001.00001", "entity": "PET", "year": "2020"}
+BENCH_PARAMS = {"dataset": "MIMIC-CXR", "modality": "CT"}
+_PARTS = (", ", " | ")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -34,109 +40,146 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def time_query(run, repeat: int, max_seconds: float = float("inf")) -> tuple[list[float], int]:
-    timings, rows = [], 0
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def store_params(store: ox.Store) -> dict[str, str]:
+    """Values of this store for every parameter a question takes."""
+    params = dict(BENCH_PARAMS)
+    author = next(iter(store.query(
+        "SELECT ?name (COUNT(*) AS ?n) WHERE { ?role <https://schema.org/author> ?person . "
+        "?person a <https://schema.org/Person> ; <https://schema.org/name> ?name } "
+        "GROUP BY ?name ORDER BY DESC(?n) LIMIT 1")), None)
+    if author is not None:
+        params["author"] = author["name"].value
+    paper = next(iter(store.query(
+        "SELECT ?id WHERE { ?p <https://w3id.org/medimg-kg/ontology#arxivId> ?id } "  # noqa
+        "ORDER BY ?id LIMIT 1")), None)
+    if paper is not None:
+        params["paper"] = paper["id"].value
+    return params
+
+
+def questions(store: ox.Store, only: list[str] | None, folder: Path | None = None,
+              given: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    from kg.query import bind, list_queries, parse_named_query
+
+    params = {**store_params(store), **(given or {})}
+    named_queries = list_queries()
+    if folder is not None:
+        named_queries = sorted((parse_named_query(f.stem, f.read_text(encoding="utf-8"))
+                                for f in folder.glob("*.rq")), key=lambda q: q.name)
+    out = []
+    for named in named_queries:
+        if only and named.name not in only:
+            continue
+        values = {p.name: params[p.name] for p in named.params if p.name in params}
+        out.append((named.name, bind(named.text, values, named.params)))
+    return out
+
+
+def time_runs(run, repeat: int, max_seconds: float) -> tuple[list[float], float, list]:
+    """Wall ms of each run, CPU-seconds of them all, and the rows of the last run."""
+    timings: list[float] = []
+    rows: list = []
+    cpu = time.process_time()
     for _ in range(repeat):
         if sum(timings) > max_seconds * 1000:
             break
         started = time.perf_counter()
-        rows = sum(1 for _ in run())  # results stream: consume them all
+        rows = [tuple(row) for row in run()]  # results stream: consume them all
         timings.append((time.perf_counter() - started) * 1000)
-    return timings, rows
+    return timings, time.process_time() - cpu, rows
 
 
-def subset_ntriples(store: ox.Store, papers: int) -> bytes:
-    """The first `papers` papers (IRI order) with everything they own and link to, plus
-    every node outside papers, people, organizations and code (ontology, schemes, entities)."""
-    lines = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).splitlines()
-    query = ("SELECT ?p WHERE { ?p a <https://schema.org/ScholarlyArticle> } "
-             f"ORDER BY ?p LIMIT {papers}")
-    chosen = {f"<{row['p'].value}".encode() for row in store.query(query)}
+def _cell(term) -> str:
+    if term is None:
+        return ""
+    text = str(term) if not hasattr(term, "value") else term.value
+    text = str(text)
+    try:
+        return format(Decimal(text).normalize(), "f") if text.strip() else text
+    except (InvalidOperation, ValueError):
+        pass
+    for sep in _PARTS:
+        if sep in text:
+            return sep.join(sorted(text.split(sep)))
+    return text
 
-    def owner(subject: bytes) -> bytes:
-        # Roles, sources and mentions are minted under their paper's IRI.
-        for marker in (b"/author/", b"/source/", b"/mention/"):
-            head, sep, _ = subject.partition(marker)
-            if sep:
-                return head
-        return subject.rstrip(b">")
 
-    kept, linked = [], set()
-    for line in lines:
-        subject = line.split(b" ", 1)[0]
-        if b"/paper/" in subject:
-            if owner(subject) in chosen:
-                kept.append(line)
-                linked.add(line.split(b" ", 2)[2].rsplit(b" ", 1)[0])
-        elif not any(m in subject for m in (b"/person/", b"/org/", b"/code/")):
-            kept.append(line)
-    kept += [line for line in lines
-             if any(m in line.split(b" ", 1)[0] for m in (b"/person/", b"/org/", b"/code/"))
-             and line.split(b" ", 1)[0] in linked]
-    return b"\n".join(kept) + b"\n"
+def normalised(rows: list) -> list[tuple[str, ...]]:
+    return sorted(tuple(_cell(t) for t in row) for row in rows)
+
+
+def rdflib_dataset(store: ox.Store):
+    import rdflib
+
+    from kg.ontology import PREFIXES
+
+    dataset = rdflib.Dataset()
+    dataset.parse(data=store.dump(format=ox.RdfFormat.N_QUADS), format="nquads")
+    for prefix, iri in PREFIXES.items():
+        dataset.bind(prefix, iri)
+    return dataset
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--store", required=True, help="a store built by `kg build`")
+    parser.add_argument("--store", help="a store built by `kg build` (e.g. 100,000 papers)")
+    parser.add_argument("--same-graph", help="a smaller store both engines answer on")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--rdflib-repeat", type=int, default=3)
-    parser.add_argument("--rdflib-papers", type=int, default=10_000,
-                        help="papers in the rdflib graph; 0 skips rdflib")
+    parser.add_argument("--only", action="append", help="only this question (repeatable)")
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                        help="bind this value instead of the one read from the store")
     parser.add_argument("--queries-dir", type=Path,
                         help="time the .rq files of this folder instead of kg/queries "
-                             "(e.g. a copy of the old files, for before/after tables)")
-    parser.add_argument("--only", action="append", help="only this query (repeatable)")
+                             "(e.g. a copy of older files, for before/after tables)")
     parser.add_argument("--max-seconds", type=float, default=60.0,
-                        help="stop repeating a query once its runs took this long (>= 1 run)")
+                        help="stop repeating a question once its runs took this long")
     args = parser.parse_args(argv)
-
-    import rdflib
+    if not args.store and not args.same_graph:
+        parser.error("give --store, --same-graph or both")
 
     from kg.ontology import PREFIXES
-    from kg.query import bind, list_queries, parse_named_query
     from kg.stats import store_stats
     from kg.store import open_store
 
-    store = open_store(args.store, read_only=True)
-    counts = store_stats(store)
     prefixes = dict(PREFIXES)
-    queries = []
-    named_queries = list_queries()
-    if args.queries_dir:
-        named_queries = sorted((parse_named_query(f.stem, f.read_text(encoding="utf-8"))
-                                for f in args.queries_dir.glob("*.rq")), key=lambda q: q.name)
-    for named in named_queries:
-        if args.only and named.name not in args.only:
-            continue
-        values = {p.name: BENCH_PARAMS[p.name] for p in named.params if p.name in BENCH_PARAMS}
-        queries.append((named.name, bind(named.text, values, named.params)))
-
-    started = time.perf_counter()
-    graph = rdflib.Graph()
-    if args.rdflib_papers:
-        graph.parse(data=subset_ntriples(store, args.rdflib_papers), format="nt")
-    for prefix, iri in prefixes.items():
-        graph.bind(prefix, iri)
-    load_s = time.perf_counter() - started
-
-    print(f"store: {counts.get('papers')} papers, {counts.get('triples')} triples; rdflib Memory: "
-          f"{args.rdflib_papers} papers, {len(graph)} triples (loaded in {load_s:.0f} s)")
-    print(f"{'query':<28} {'rows':>6} {'ox p50':>9} {'ox p95':>9} {'rdflib p50':>11} "
-          f"{'speed-up':>9}")
-    for name, text in queries:
-        ox_ms, rows = time_query(lambda t=text: store.query(t, prefixes=prefixes), args.repeat,
-                                 args.max_seconds)
-        p50 = statistics.median(ox_ms)
-        line = f"{name:<28} {rows:>6} {p50:>8.1f}ms {percentile(ox_ms, 0.95):>8.1f}ms"
-        if args.rdflib_papers:
-            rdf_ms, _ = time_query(lambda t=text: graph.query(t, initNs=prefixes),
-                                   args.rdflib_repeat, args.max_seconds)
-            rdf_p50 = statistics.median(rdf_ms)
-            line += f" {rdf_p50:>10.1f}ms {rdf_p50 / p50:>8.0f}x"
-        if rows == 0:
-            line += "  (0 rows: pick a value the store holds)"
-        print(line, flush=True)
+    given = dict(spec.split("=", 1) for spec in args.param)
+    print(f"load average before: {load()} ({os.cpu_count()} cores)")
+    if args.store:
+        store = open_store(args.store, read_only=True)
+        counts = store_stats(store)
+        print(f"\nOxigraph on {args.store}: {counts['papers']} papers, {counts['triples']} "
+              f"triples; params {store_params(store) | given}")
+        print(f"{'question':<26} {'rows':>6} {'p50':>9} {'p95':>9} {'CPU-s':>7} {'runs':>5}")
+        for name, text in questions(store, args.only, args.queries_dir, given):
+            ms, cpu, rows = time_runs(lambda t=text: store.query(t, prefixes=prefixes),
+                                      args.repeat, args.max_seconds)
+            print(f"{name:<26} {len(rows):>6} {statistics.median(ms):>7.1f}ms "
+                  f"{percentile(ms, 0.95):>7.1f}ms {cpu:>7.2f} {len(ms):>5}", flush=True)
+    if args.same_graph:
+        small = open_store(args.same_graph, read_only=True)
+        started = time.perf_counter()
+        dataset = rdflib_dataset(small)
+        print(f"\nSame graph: {args.same_graph}, {len(small)} quads (facts and counts); "
+              f"rdflib Dataset loaded in {time.perf_counter() - started:.0f} s; "
+              f"params {store_params(small) | given}")
+        print(f"{'question':<26} {'rows':>6} {'Oxigraph p50':>13} {'rdflib p50':>11} "
+              f"{'speed-up':>9}  answers")
+        for name, text in questions(small, args.only, args.queries_dir, given):
+            ox_ms, _, ox_rows = time_runs(lambda t=text: small.query(t, prefixes=prefixes),
+                                          args.repeat, args.max_seconds)
+            rdf_ms, _, rdf_rows = time_runs(lambda t=text: dataset.query(t, initNs=prefixes),
+                                            args.rdflib_repeat, args.max_seconds)
+            same = normalised(ox_rows) == normalised(rdf_rows)
+            p50, rdf_p50 = statistics.median(ox_ms), statistics.median(rdf_ms)
+            print(f"{name:<26} {len(ox_rows):>6} {p50:>11.1f}ms {rdf_p50:>9.1f}ms "
+                  f"{rdf_p50 / p50:>8.0f}x  {'equal' if same else 'DIFFERENT'}"
+                  f"{'' if same else f' (rdflib {len(rdf_rows)} rows)'}", flush=True)
+    print(f"\nload average after: {load()}")
 
 
 if __name__ == "__main__":

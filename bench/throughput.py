@@ -1,18 +1,27 @@
-"""End-to-end `kg build` throughput and peak memory, against spaCy's bare tokenizer.
+"""End-to-end build throughput, CPU and peak memory, variants side by side in one run.
 
-    .venv/bin/python bench/throughput.py --sizes 10000 50000 100000 --workers 2
+    .venv/bin/python bench/throughput.py --sizes 20000 100000 --workers 2
+    .venv/bin/python bench/throughput.py --sizes 20000 --variants per-batch grouped lenient
 
-For each size: generate a corpus (bench/generate.py, cached under --workdir), run
-`kg build --workers W` on a fresh store as a subprocess, and sample the resident memory of
-the whole process tree (the build, the fork server and every worker, summed) from /proc
-every 50 ms. In the same run, `spacy.blank("en")` tokenizes the same title+abstract texts
-with `nlp.pipe` on one core; the ratio of the two is stable on a noisy machine where
-absolute figures are not. Prints one table.
+For each size and variant: generate a corpus (bench/generate.py, cached under --workdir),
+build it into a fresh store in a child process (the build of `kg build`, through
+kg.build.build with the same process engine, so a variant can change what the command line
+does not expose), and sample the whole process tree (the build, the fork server and every
+worker) from /proc every 50 ms: resident memory summed, and CPU-seconds (user + system) of
+every process seen. The load average is read before and after each run: on a shared machine
+a wall time means little without it. In the same run, `spacy.blank("en")` tokenizes the same
+texts, joined exactly as the extractor joins them (title, blank line, abstract), on one core.
+
+Variants:
+  per-batch  one bulk load per batch of 512 papers (the loader before grouping)
+  grouped    batches grouped into bulk loads of ~400k quads (the default)
+  lenient    grouped, and the loader skips IRI validation of the mapper's own output
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -24,10 +33,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.generate import generate  # noqa: E402
+from bench.generate import NoCorpus, generate, sentence_pool  # noqa: E402
 
-KG = str(Path(sys.executable).parent / "kg")
 PAGE = os.sysconf("SC_PAGE_SIZE")
+TICK = os.sysconf("SC_CLK_TCK")
+VARIANTS = {
+    "per-batch": {"group_quads": 1, "lenient": False},
+    "grouped": {"lenient": False},
+    "lenient": {"lenient": True},
+}
 
 
 def _children() -> dict[int, list[int]]:
@@ -44,8 +58,9 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def tree_rss(pid: int) -> int:
-    """Bytes resident in `pid` and all its descendants right now."""
+def tree_sample(pid: int, cpu: dict[int, float]) -> int:
+    """Bytes resident in `pid` and all its descendants right now; updates `cpu` (pid ->
+    CPU-seconds so far) for each of them."""
     tree, total, todo = _children(), 0, [pid]
     while todo:
         p = todo.pop()
@@ -53,25 +68,31 @@ def tree_rss(pid: int) -> int:
         try:
             with open(f"/proc/{p}/statm") as fh:
                 total += int(fh.read().split()[1]) * PAGE
+            with open(f"/proc/{p}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            cpu[p] = (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
         except (OSError, IndexError, ValueError):
             pass
     return total
 
 
-def run_build(corpus: Path, store: Path, workers: int, batch_size: int) -> tuple[float, int, str]:
-    """(seconds, peak tree RSS in bytes, stdout) of one `kg build`."""
+def run_build(corpus: Path, store: Path, workers: int, batch_size: int,
+              variant: str) -> dict[str, float]:
+    """Wall seconds, CPU-seconds, peak tree RSS and load of one build in a child process."""
     shutil.rmtree(store, ignore_errors=True)
-    command = [KG, "build", str(corpus), "--store", str(store), "--workers", str(workers),
-               "--batch-size", str(batch_size)]
+    options = {"batch_size": batch_size, **VARIANTS[variant]}
+    command = [sys.executable, __file__, "--run-build", str(corpus), str(store), str(workers),
+               json.dumps(options)]
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    peak = 0
+    peak, cpu = 0, {}
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, tree_rss(proc.pid))
+            peak = max(peak, tree_sample(proc.pid, cpu))
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -81,65 +102,100 @@ def run_build(corpus: Path, store: Path, workers: int, batch_size: int) -> tuple
     done.set()
     sampler.join()
     if proc.returncode:
-        raise SystemExit(f"kg build failed ({proc.returncode}):\n{err.decode()[-2000:]}")
-    return seconds, peak, out.decode()
+        raise SystemExit(f"build failed ({proc.returncode}):\n{err.decode()[-2000:]}")
+    result = json.loads(out.decode().strip().splitlines()[-1])
+    # The child's own account of itself is exact; workers that lived between two samples
+    # are missing from `cpu`, so the total is a lower bound by at most a tick or two each.
+    cpu[proc.pid] = max(cpu.get(proc.pid, 0.0), result["cpu_self"])
+    return {"seconds": seconds, "cpu": sum(cpu.values()), "rss": peak,
+            "load_before": load_before, "load_after": os.getloadavg()[0],
+            "counts_seconds": result["counts_seconds"], "triples": result["triples"]}
+
+
+def _child_build(corpus: str, store: str, workers: str, options: str) -> None:
+    """The child process of run_build: one build, its summary as a JSON line."""
+    from kg.build import build
+    from kg.engines import process_engine
+
+    opts = json.loads(options)
+    summary = build([corpus], store, engine=process_engine(int(workers)), **opts)
+    usage = os.times()
+    print(json.dumps({"counts_seconds": summary.counts_seconds,
+                      "triples": summary.triples_after,
+                      "cpu_self": usage.user + usage.system}))
 
 
 def tokenizer_rate(corpus: Path, limit: int) -> tuple[float, int]:
-    """spacy.blank("en") docs/s over the first `limit` title+abstract texts of `corpus`."""
+    """spacy.blank("en") docs/s over the first `limit` texts of `corpus`, joined as the
+    extractor joins them."""
     import spacy
 
+    from kg.extractors.state import FIELD_SEPARATOR
     from kg.sources import iter_records
 
     texts = []
     for record in iter_records([corpus]):
-        texts.append(f"{record.title or ''}\n{record.abstract or ''}")
+        texts.append((record.title or "") + FIELD_SEPARATOR + (record.abstract or ""))
         if len(texts) >= limit:
             break
     nlp = spacy.blank("en")
-    started = time.perf_counter()
+    started = time.process_time()
     count = sum(1 for _ in nlp.pipe(texts, batch_size=256))
-    return count / (time.perf_counter() - started), count
+    return count / (time.process_time() - started), count
 
 
 def main(argv: list[str] | None = None) -> None:
+    if argv is None and len(sys.argv) > 1 and sys.argv[1] == "--run-build":
+        _child_build(*sys.argv[2:6])
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
+    parser.add_argument("--variants", nargs="+", default=["grouped"], choices=list(VARIANTS))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=512)
     parser.add_argument("--format", default="github-daily-arxiv")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/medimg-kg-bench"))
+    parser.add_argument("--templates", action="store_true",
+                        help="generate from template sentences when ../shared is absent")
     parser.add_argument("--tokenizer-docs", type=int, default=10_000,
                         help="texts the bare tokenizer is timed on (from the smallest corpus)")
     parser.add_argument("--keep-stores", action="store_true")
     args = parser.parse_args(argv)
 
+    try:
+        sentences, source = sentence_pool(args.templates)
+    except NoCorpus as exc:
+        raise SystemExit(f"throughput.py: {exc}") from None
+    print(f"corpus: {args.format}, abstracts from {source}", flush=True)
     rows = []
     for size in args.sizes:
         corpus = args.workdir / f"corpus-{args.format}-{size}"
         if not corpus.is_dir():
-            generate(corpus, size, args.format)
-        store = args.workdir / f"store-{size}"
-        seconds, peak, _ = run_build(corpus, store, args.workers, args.batch_size)
-        rows.append((size, seconds, peak))
-        print(f"built {size} papers in {seconds:.1f} s, peak RSS {peak / 2**20:.0f} MB",
-              file=sys.stderr, flush=True)
-        if not args.keep_stores:
-            shutil.rmtree(store, ignore_errors=True)
+            generate(corpus, size, args.format, sentences=sentences)
+        for variant in args.variants:
+            store = args.workdir / f"store-{args.format}-{size}-{variant}"
+            run = run_build(corpus, store, args.workers, args.batch_size, variant)
+            rows.append((size, variant, run))
+            print(f"built {size} papers ({variant}) in {run['seconds']:.1f} s, "
+                  f"{run['cpu']:.1f} CPU-s, peak RSS {run['rss'] / 2**20:.0f} MB, load "
+                  f"{run['load_before']:.1f} -> {run['load_after']:.1f}", file=sys.stderr,
+                  flush=True)
+            if not args.keep_stores:
+                shutil.rmtree(store, ignore_errors=True)
     smallest = args.workdir / f"corpus-{args.format}-{min(args.sizes)}"
     tok_rate, tok_docs = tokenizer_rate(smallest, args.tokenizer_docs)
 
-    base_rss = rows[0][2]
-    print(f"\nkg build, {args.workers} workers, batch {args.batch_size}, format {args.format}, "
-          f"{os.cpu_count()} cores")
-    print(f"{'papers':>8} {'seconds':>9} {'papers/s':>9} {'peak RSS MB':>12} "
-          f"{'vs first':>9} {'x tokenizer':>12}")
-    for size, seconds, peak in rows:
-        rate = size / seconds
-        print(f"{size:>8} {seconds:>9.1f} {rate:>9.0f} {peak / 2**20:>12.0f} "
-              f"{(peak / base_rss - 1) * 100:>+8.1f}% {rate / tok_rate:>12.2f}")
-    print(f"spaCy blank('en') tokenizer: {tok_rate:.0f} docs/s on one core "
-          f"({tok_docs} of the same texts)")
+    print(f"\nbuild, {args.workers} workers, batch {args.batch_size}, {os.cpu_count()} cores")
+    print(f"{'papers':>8} {'variant':>10} {'wall s':>7} {'papers/s':>9} {'CPU-s':>7} "
+          f"{'ms CPU/paper':>13} {'counts s':>9} {'peak RSS MB':>12} {'load':>11} "
+          f"{'triples':>10}")
+    for size, variant, run in rows:
+        print(f"{size:>8} {variant:>10} {run['seconds']:>7.1f} {size / run['seconds']:>9.0f} "
+              f"{run['cpu']:>7.1f} {run['cpu'] / size * 1000:>13.2f} "
+              f"{run['counts_seconds']:>9.1f} {run['rss'] / 2**20:>12.0f} "
+              f"{run['load_before']:>5.1f}-{run['load_after']:<5.1f} {run['triples']:>10}")
+    print(f"spaCy blank('en') tokenizer: {tok_rate:.0f} docs/s per CPU-second "
+          f"({tok_docs} of the same texts, title + blank line + abstract)")
 
 
 if __name__ == "__main__":

@@ -10,11 +10,12 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg import DEFAULT_BASE
+from kg.counts import clear_stale, mark_stale, refresh_counts
 from kg.graph import GraphMapper, check_base
 from kg.ontology import data_path, vocab_paths
 from kg.people import adopt_stored_people
 from kg.reading import ReadSummary, SkipHandler, batched, iter_papers
-from kg.reconcile import adopt_stored_identities, has_keyed_papers, load_batch
+from kg.reconcile import GROUP_QUADS, BatchLoader, adopt_stored_identities, has_keyed_papers
 from kg.records import PaperRecord
 from kg.shards import ShardWriter
 from kg.store import Reservation, add_batch, reserve_store, triple_count
@@ -32,6 +33,7 @@ class BuildSummary:
     triples_after: int = 0
     conflicts: int = 0  # papers already stored with different metadata (stored values kept)
     seconds: float = 0.0
+    counts_seconds: float = 0.0  # recomputing the statistics graph, part of `seconds`
     shards: list[Path] = field(default_factory=list)  # with shards_dir: the files written
 
     @property
@@ -63,13 +65,18 @@ def build(
     on_skip: SkipHandler | None = None,
     engine: Engine = sequential_engine,
     shards_dir: str | Path | None = None,
+    group_quads: int = GROUP_QUADS,
+    lenient: bool = False,
 ) -> BuildSummary:
     """Build or extend the store at `store_path` from the listings in `paths`.
 
-    Each batch of papers lands in one transaction, so an interrupted build leaves whole
-    papers only; rerunning it completes the store (IRIs are deterministic). With
+    Each batch (or group of batches) of papers lands in one transaction, so an interrupted
+    build leaves whole papers only; rerunning it completes the store (IRIs are
+    deterministic). The counts of the statistics graph are recomputed at the end. With
     `shards_dir`, no store is touched: the ontology and every batch are written there as
     N-Quads shards for any triple store's bulk loader (kg.shards.ShardWriter).
+    Batches of new papers are bulk-loaded in groups of up to `group_quads` quads (one batch
+    per load: 1); `lenient` skips the loader's IRI checks of the mapper's own output.
     """
     started = time.perf_counter()
     base = check_base(base)  # before anything is read or written
@@ -104,16 +111,24 @@ def build(
         batches: Iterable[list[PaperRecord]] = batched(all_papers(), batch_size)
         if reservation.exists:
             batches = _adopting(reservation, batches, mapper.base)
-        store: ox.Store | None = None
+        loader: BatchLoader | None = None
         for result in engine(batches, mapper.base):
-            if store is None:
-                store = _start(reservation, mapper, summary)
-            summary.conflicts += load_batch(store, result)
+            if loader is None:
+                loader = BatchLoader(_start(reservation, mapper, summary),
+                                     group_quads=group_quads, lenient=lenient)
+            summary.conflicts += loader.add(result)
             if progress:
                 progress(len(result.papers))
-        if store is None:  # no papers: the store still gets the ontology and the run
-            store = _start(reservation, mapper, summary)
+        if loader is None:  # no papers: the store still gets the ontology and the run
+            loader = BatchLoader(_start(reservation, mapper, summary),
+                                 group_quads=group_quads, lenient=lenient)
+        loader.flush()
+        store = loader.store
+        counting = time.perf_counter()
+        refresh_counts(store, mapper.base)
+        summary.counts_seconds = time.perf_counter() - counting
         store.flush()
+        clear_stale(store_path)
         summary.triples_after = triple_count(store)
     summary.seconds = time.perf_counter() - started
     return summary
@@ -122,6 +137,8 @@ def build(
 def _start(reservation: Reservation, mapper: GraphMapper, summary: BuildSummary) -> ox.Store:
     """Open (or create) the store and describe the run in it, before the first batch lands."""
     store = reservation.open()
+    # Until the counts are recomputed at the end, they may not match the facts.
+    mark_stale(reservation.path)
     summary.triples_before = triple_count(store)
     load_ontology(store, mapper.base)
     add_batch(store, mapper.run_quads())

@@ -175,6 +175,7 @@ def build(paths: tuple[str, ...], store_path: str, base: str, batch_size: int,
     else:
         click.echo(f"  triples added     {summary.triples_added} "
                    f"(store now {summary.triples_after})")
+        click.echo(f"  counts            recomputed in {summary.counts_seconds:.1f} s")
 
 
 @cli.command()
@@ -330,6 +331,29 @@ def validate(store_path: str, report: bool) -> None:
     )
 
 
+@cli.command()
+@store_option
+@base_option
+def optimize(store_path: str, base: str) -> None:
+    """Recompute the stored counts and compact the store (after many builds or updates)."""
+    import time
+
+    from kg.counts import clear_stale, refresh_counts
+    from kg.store import is_store, open_store
+    from kg.store import optimize as compact
+
+    if not is_store(store_path):
+        raise MissingStoreError(f"no store at {store_path}")
+    started = time.perf_counter()
+    store = open_store(store_path)
+    refresh_counts(store, base)
+    counted = time.perf_counter()
+    compact(store)
+    clear_stale(store_path)
+    click.echo(f"Optimized {store_path}: counts recomputed in {counted - started:.1f} s, "
+               f"store compacted in {time.perf_counter() - counted:.1f} s")
+
+
 # --- SPARQL for everyone: query, serve, push (issue 5) ---
 
 
@@ -456,12 +480,14 @@ def query(sparql: str | None, query_file, name: str | None, list_named: bool,
     """Run SPARQL (an argument, '-' for stdin, -f FILE or --name NAME) against the store.
 
     Common prefixes (kg:, schema:, mls:, oa:, prov:, bibo:, skos:, xsd:, rdf:, rdfs:) are
-    predeclared. Read-only unless --allow-update is given. The query runs in its own process,
-    stopped at --timeout or Ctrl-C. Control and bidi characters in the data are shown escaped
-    (\\x1b, \\u202e) in table output and whenever the output is a terminal; csv, tsv and json
-    written to a file or pipe are exact.
+    predeclared. Read-only unless --allow-update is given (an update marks the stored counts
+    stale until `kg build` or `kg optimize` recomputes them). The query runs in its own
+    process, stopped at --timeout or Ctrl-C. Control and bidi characters in the data are
+    shown escaped (\\x1b, \\u202e) in table output and whenever the output is a terminal;
+    csv, tsv and json written to a file or pipe are exact.
     """
     from kg import query as q
+    from kg.counts import mark_stale, reads_counts
     from kg.sandbox import run_query
 
     sources = [x for x in (sparql, query_file, name, list_named or None) if x is not None]
@@ -503,13 +529,18 @@ def query(sparql: str | None, query_file, name: str | None, list_named: bool,
     sys.stdout.flush()
     # Data goes to a terminal escaped; to a file or pipe, exact.
     output = q.TerminalSafe(sys.stdout.buffer) if sys.stdout.isatty() else sys.stdout.buffer
+    if allow_update and q.is_update(text):
+        mark_stale(store_path)  # before it runs: an update cut short may have changed facts
     try:
-        run_query(store_path, text, output, fmt=fmt, allow_update=allow_update,
-                  allow_remote=allow_remote, timeout=timeout or None)
+        warning = run_query(store_path, text, output, fmt=fmt, allow_update=allow_update,
+                            allow_remote=allow_remote, timeout=timeout or None,
+                            check_counts=reads_counts(text))
     except KeyboardInterrupt:
         click.echo("Interrupted: the query was stopped.", err=True)
         raise click.exceptions.Exit(130) from None
     output.flush()
+    if warning:
+        click.echo(f"Warning: {warning}", err=True)
 
 
 @cli.command()

@@ -54,6 +54,13 @@ def used_link(kind: str) -> str:
     return LINKS[(kind, "used")][0]
 
 
+def proposed_link(kind: str) -> str | None:
+    """The property only papers proposing an entity of `kind` carry (kg:proposesModel ...),
+    or None when proposing adds no link for that kind."""
+    only = [p for p in LINKS[(kind, "proposed")] if p not in LINKS[(kind, "used")]]
+    return only[0] if only else None
+
+
 SINGLE_VALUED: dict[str, str | None] = {
     str(SCHEMA.name): "title",
     str(SCHEMA.abstract): "abstract",
@@ -74,25 +81,48 @@ def owned_prefix(paper: str) -> str:
     return paper + "/"
 
 
+def link_holds(prop: str, role: str) -> bool:
+    """Whether an assertion in `role` supports the link property `prop` (a "used" link is
+    supported by either role, a "proposes" link only by a proposing assertion)."""
+    kind = LINK_PROPERTIES[prop][0]
+    return prop in LINKS[(kind, role)]
+
+
 @dataclass(frozen=True)
-class Evidence:
-    """One mention node: the paper it was found in, the entity it names and the text field."""
+class Assertion:
+    """One assertion node: the paper, the entity it links to and the role."""
 
     node: str
     paper: str
     entity: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One mention (text occurrence): the assertion it supports and the text field."""
+
+    node: str
+    assertion: str
     field: str
 
 
-def evidence_in(quads: Iterable[ox.Quad]) -> list[Evidence]:
-    """The mention nodes these quads describe, read from their properties (not their IRIs)."""
+def provenance_in(quads: Iterable[ox.Quad]) -> tuple[list[Assertion], list[Occurrence]]:
+    """The assertion and occurrence nodes these quads describe, read from their properties
+    (never from their IRIs)."""
     parts: dict[str, dict[str, str]] = {}
-    wanted = {str(OA.hasTarget): "paper", str(OA.hasBody): "entity", str(KG.textField): "field"}
+    wanted = {str(OA.hasTarget): "paper", str(OA.hasBody): "entity", str(KG.linkRole): "role",
+              str(KG.supports): "assertion", str(KG.textField): "field"}
     for quad in quads:
         part = wanted.get(quad.predicate.value)
         if part is not None:
             parts.setdefault(term_value(quad.subject), {})[part] = term_value(quad.object)
-    return [Evidence(node, **found) for node, found in parts.items() if len(found) == 3]
+    assertions = [Assertion(node, found["paper"], found["entity"], found["role"])
+                  for node, found in parts.items()
+                  if {"paper", "entity", "role"} <= found.keys()]
+    occurrences = [Occurrence(node, found["assertion"], found["field"])
+                   for node, found in parts.items() if {"assertion", "field"} <= found.keys()]
+    return assertions, occurrences
 
 
 # ------------------------------------------------------------------------------ mapping
@@ -111,7 +141,7 @@ T = {
         "Article": SCHEMA.ScholarlyArticle, "Role": SCHEMA.Role, "Person": SCHEMA.Person,
         "Organization": SCHEMA.Organization, "Code": SCHEMA.SoftwareSourceCode,
         "Dataset": SCHEMA.Dataset, "Model": MLS.Model, "Concept": SKOS.Concept,
-        "SourceRecord": KG.SourceRecord, "EntityMention": KG.EntityMention,
+        "SourceRecord": KG.SourceRecord, "LinkAssertion": KG.LinkAssertion,
         "Activity": PROV.Activity, "SoftwareAgent": PROV.SoftwareAgent,
         "name": SCHEMA.name, "abstract": SCHEMA.abstract, "date": SCHEMA.datePublished,
         "url": SCHEMA.url, "author": SCHEMA.author, "position": SCHEMA.position,
@@ -126,9 +156,8 @@ T = {
         "sourceFormat": KG.sourceFormat, "releasesCode": KG.releasesCode,
         "sentenceStart": KG.sentenceStart, "sentenceEnd": KG.sentenceEnd,
         "textField": KG.textField, "confidence": KG.confidence,
-        "extractor": KG.extractor, "mentionRole": KG.mentionRole,
+        "extractor": KG.extractor, "linkRole": KG.linkRole, "supports": KG.supports,
         "hasBody": OA.hasBody, "hasTarget": OA.hasTarget, "start": OA.start, "end": OA.end,
-        "exact": OA.exact,
         "generatedBy": PROV.wasGeneratedBy, "associatedWith": PROV.wasAssociatedWith,
     }.items()
 }
@@ -251,8 +280,7 @@ class GraphMapper:
             add(f"{node} {T['sourceFile']} {_lit(source.file)} .\n")
             add(f"{node} {T['sourceLine']} {_typed(str(source.line), _INT)} .\n")
             add(f"{node} {T['sourceFormat']} {_lit(source.format)} .\n")
-        for mention in mentions:
-            out.extend(self._mention_lines(paper, mention))
+        out.extend(self._evidence_lines(paper, mentions))
         # An entity mentioned twice would repeat its links and label lines.
         return list(dict.fromkeys(out))
 
@@ -293,34 +321,60 @@ class GraphMapper:
             ]
         return out
 
-    def _mention_lines(self, paper: str, m: Mention) -> list[str]:
-        entity = self.iri(m.entity_key)
-        node = f"{paper[:-1]}/mention/{_hash(f'{m.entity_key}|{m.field}|{m.start}|{m.end}', 12)}>"
-        out = [f"{paper} {link} {entity} .\n" for link in _LINK_TERMS[(m.kind, m.role)]]
-        if m.kind in ENTITY_CLASS:
-            out.append(f"{entity} {A} {ENTITY_CLASS[m.kind]} .\n")
-            out.append(f"{entity} {T['label']} {_lit(m.name)} .\n")
-            if m.surface != m.name:
-                out.append(f"{entity} {T['altLabel']} {_lit(m.surface)} .\n")
-        # One flat node per mention: the target is the paper itself, and the offsets and quote
-        # a TextPositionSelector and TextQuoteSelector would hold sit on the annotation. The
-        # sentence is kept as offsets into the same text, not as a copy of it.
-        out += [
-            f"{node} {A} {T['EntityMention']} .\n",
-            f"{node} {T['hasBody']} {entity} .\n",
-            f"{node} {T['hasTarget']} {paper} .\n",
-            f"{node} {T['textField']} {_lit(m.field)} .\n",
-            f"{node} {T['start']} {_typed(str(m.start), _INT)} .\n",
-            f"{node} {T['end']} {_typed(str(m.end), _INT)} .\n",
-            f"{node} {T['exact']} {_lit(m.surface)} .\n",
-            f"{node} {T['sentenceStart']} {_typed(str(m.sentence_start), _INT)} .\n",
-            f"{node} {T['sentenceEnd']} {_typed(str(m.sentence_end), _INT)} .\n",
-            f"{node} {T['confidence']} {_typed(f'{m.confidence:.3f}', _DEC)} .\n",
-            f"{node} {T['extractor']} {_lit(m.extractor)} .\n",
-            f"{node} {T['mentionRole']} {_lit(m.role)} .\n",
-            f"{node} {T['generatedBy']} {self.run} .\n",
-        ]
+    def _evidence_lines(self, paper: str, mentions: Iterable[Mention]) -> list[str]:
+        """Links, one assertion per (entity, role) and one occurrence node per mention."""
+        by_assertion: dict[tuple[str, str], list[Mention]] = {}
+        for m in mentions:
+            by_assertion.setdefault((m.entity_key, m.role), []).append(m)
+        out: list[str] = []
+        for (key, role), found in by_assertion.items():
+            first = found[0]
+            entity = self.iri(key)
+            node = assertion_node(paper, key, role)
+            out += [f"{paper} {link} {entity} .\n" for link in _LINK_TERMS[(first.kind, role)]]
+            if first.kind in ENTITY_CLASS:
+                out.append(f"{entity} {A} {ENTITY_CLASS[first.kind]} .\n")
+                out.append(f"{entity} {T['label']} {_lit(first.name)} .\n")
+                out += [f"{entity} {T['altLabel']} {_lit(m.surface)} .\n"
+                        for m in found if m.surface != m.name]
+            # What holds for the link: role, confidence (the best of its mentions), the
+            # components that found it and the run.
+            confidence = max(m.confidence for m in found)
+            out += [
+                f"{node} {A} {T['LinkAssertion']} .\n",
+                f"{node} {T['hasBody']} {entity} .\n",
+                f"{node} {T['hasTarget']} {paper} .\n",
+                f"{node} {T['linkRole']} {_lit(role)} .\n",
+                f"{node} {T['confidence']} {_typed(f'{confidence:.3f}', _DEC)} .\n",
+                f"{node} {T['generatedBy']} {self.run} .\n",
+            ]
+            out += [f"{node} {T['extractor']} {_lit(name)} .\n"
+                    for name in sorted({m.extractor for m in found})]
+            # What is each mention's own: where it is. The quote is the text between the
+            # offsets and the sentence is read back from the paper's text, not copied.
+            for m in found:
+                occurrence = mention_node(paper, m)
+                out += [
+                    f"{occurrence} {T['supports']} {node} .\n",
+                    f"{occurrence} {T['textField']} {_lit(m.field)} .\n",
+                    f"{occurrence} {T['start']} {_typed(str(m.start), _INT)} .\n",
+                    f"{occurrence} {T['end']} {_typed(str(m.end), _INT)} .\n",
+                    f"{occurrence} {T['sentenceStart']} {_typed(str(m.sentence_start), _INT)} .\n",
+                    f"{occurrence} {T['sentenceEnd']} {_typed(str(m.sentence_end), _INT)} .\n",
+                ]
         return out
+
+
+def assertion_node(paper: str, entity_key: str, role: str) -> str:
+    """The assertion node of a link, as N-Triples: `{paper}/assertion/{hash}`, one per
+    (paper, entity, role). `paper` is the paper's N-Triples form (`<...>`)."""
+    return f"{paper[:-1]}/assertion/{_hash(f'{entity_key}|{role}', 12)}>"
+
+
+def mention_node(paper: str, m: Mention) -> str:
+    """The occurrence node of a mention, as N-Triples: `{paper}/mention/{hash}`, one per
+    (entity, text field, start, end)."""
+    return f"{paper[:-1]}/mention/{_hash(f'{m.entity_key}|{m.field}|{m.start}|{m.end}', 12)}>"
 
 
 def _quads(lines: list[str]) -> list[ox.Quad]:

@@ -356,8 +356,10 @@ def _detail(exc: urllib.error.HTTPError) -> str:
 
 
 def _chunks(store: ox.Store, size: int) -> Iterator[list[ox.Triple]]:
-    """All triples of the store (every graph), `size` at a time, streamed."""
-    triples = (quad.triple for quad in store.quads_for_pattern(None, None, None, None))
+    """The triples of the store's default graph (the facts; the derived counts of the
+    statistics graph stay behind), `size` at a time, streamed."""
+    triples = (quad.triple
+               for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     while chunk := list(islice(triples, size)):
         yield chunk
 

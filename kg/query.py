@@ -14,7 +14,8 @@ it only accepts projected variables and binds them after aggregation (measured o
 A row-count parameter cannot be a term (SPARQL's LIMIT takes a number written in the query), so
 its slot is a LIMIT clause marked with the parameter's name, `LIMIT 100  # $limit`: the number
 is the default, and binding replaces it with the given value once that is checked to be a
-positive whole number.
+positive whole number. A row count may have several such slots (a sub-select that needs the
+same bound, e.g. papers-with-code), all given the same value; a term parameter has exactly one.
 """
 
 from __future__ import annotations
@@ -215,7 +216,8 @@ def bind(
     for name, value in values.items():
         if isinstance(value, str):
             check_text(value, f"the value of parameter {name!r}")
-        if len(found.get(name, [])) != 1:
+        kinds = found.get(name, [])
+        if len(kinds) != 1 and not (kinds and set(kinds) == {"limit"}):
             raise QueryError(
                 f"parameter {name!r} needs exactly one `VALUES ?{name} {{ UNDEF }}` slot in the "
                 f"query (found {len(found.get(name, []))})"
@@ -225,7 +227,7 @@ def bind(
         for name, value in values.items() if found[name] == ["values"]
     }
     limits = {name: _row_count(name, value)
-              for name, value in values.items() if found[name] == ["limit"]}
+              for name, value in values.items() if set(found[name]) == {"limit"}}
 
     def fill(match: re.Match[str]) -> str:
         if match[1]:

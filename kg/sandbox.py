@@ -213,9 +213,13 @@ def run_query(
     allow_remote: bool = False,
     timeout: float | None = None,
     memory_mb: int | None = None,
-) -> None:
+    check_counts: bool = False,
+) -> str | None:
     """Run `text` (parameters already bound) on the store in a worker process and copy its
     result, formatted as `fmt` (see kg.query.write_result), to `output` once complete.
+
+    With `check_counts` (a query that reads the statistics graph), returns why its counts
+    may be wrong (kg.counts.counts_problem), else None.
 
     Raises QueryError, StoreError, QueryTimeout past `timeout` seconds, WorkerDied. On
     KeyboardInterrupt the worker is killed at once and the interrupt propagates.
@@ -239,8 +243,8 @@ def run_query(
             # query's fault.
             deadline = None if not timeout else time.monotonic() + timeout
             reply = worker.ask({"op": "cli", "query": text, "fmt": fmt, "out": out,
-                                "allow_update": allow_update, "allow_remote": allow_remote},
-                               deadline)
+                                "allow_update": allow_update, "allow_remote": allow_remote,
+                                "check_counts": check_counts}, deadline)
         except QueryTimeout:
             raise QueryTimeout(f"the query ran past its time limit of {timeout:g} s and was "
                                "stopped (see --timeout)") from None
@@ -253,6 +257,7 @@ def run_query(
                 reply["error"])
         with open(out, "rb") as handle:
             shutil.copyfileobj(handle, output, 1 << 16)
+        return reply.get("warning")
 
 
 # ---------------------------------------------------------------- worker side
@@ -290,7 +295,7 @@ def worker_main() -> None:
             if request["op"] == "http":
                 reply = _answer_http(store, request)
             else:
-                reply = _answer_cli(store, request)
+                reply = _answer_cli(store, request, config["store"])
         except MemoryError:
             os._exit(_EXIT_MEMORY)
         _send(replies, reply)
@@ -333,9 +338,11 @@ class _Capped:
         self.handle.flush()
 
 
-def _answer_cli(store: Any, request: dict[str, Any]) -> dict[str, Any]:
+def _answer_cli(store: Any, request: dict[str, Any], store_path: str) -> dict[str, Any]:
     from kg import query as q
+    from kg.counts import counts_problem
 
+    warning = counts_problem(store, store_path) if request.get("check_counts") else None
     try:
         result = q.run(store, request["query"], allow_update=request["allow_update"],
                        allow_remote=request["allow_remote"])
@@ -346,7 +353,7 @@ def _answer_cli(store: Any, request: dict[str, Any]) -> dict[str, Any]:
     except (OSError, RuntimeError, ValueError, SyntaxError) as exc:
         return {"error": f"query failed: {str(exc).strip() or type(exc).__name__}",
                 "kind": "QueryError"}
-    return {"ok": True}
+    return {"ok": True, "warning": warning}
 
 
 def _answer_http(store: Any, request: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,8 @@ _COUNTS = {
     **{plural: f"?p {ox.NamedNode(used_link(kind))} ?x"
        for kind, plural in (("model", "models"), ("dataset", "datasets"),
                             ("modality", "modalities"), ("task", "tasks"))},
-    "mentions": "?x a kg:EntityMention",
+    "link_assertions": "?x a kg:LinkAssertion",
+    "mentions": "?x kg:supports ?assertion",
     "code_repositories": "?x a schema:SoftwareSourceCode",
 }
 

@@ -24,6 +24,7 @@ class KG(DefinedNamespace):
     _NS = Namespace("https://w3id.org/medimg-kg/ontology#")
 
     SourceRecord: URIRef
+    LinkAssertion: URIRef
     EntityMention: URIRef
     usesModel: URIRef
     proposesModel: URIRef
@@ -33,7 +34,8 @@ class KG(DefinedNamespace):
     addressesTask: URIRef
     releasesCode: URIRef
     hasSource: URIRef
-    mentionRole: URIRef
+    linkRole: URIRef
+    supports: URIRef
     arxivId: URIRef
     arxivCategory: URIRef
     pmcid: URIRef
@@ -50,6 +52,22 @@ class KG(DefinedNamespace):
     textField: URIRef
     confidence: URIRef
     extractor: URIRef
+    Statistics: URIRef
+    EntityCounts: URIRef
+    ModalityDatasetCounts: URIRef
+    ModalityTaskCounts: URIRef
+    ModelDatasetCounts: URIRef
+    YearCounts: URIRef
+    YearModelCounts: URIRef
+    CodeReleaseOrder: URIRef
+    recency: URIRef
+    papers: URIRef
+    proposingPapers: URIRef
+    modality: URIRef
+    dataset: URIRef
+    model: URIRef
+    task: URIRef
+    year: URIRef
 
 
 class MLS(DefinedNamespace):

@@ -53,10 +53,11 @@ class ExportFormat:
 def _rdf(fmt: str) -> Callable[..., Exported]:
     def write(store: ox.Store, path: Path, base: str) -> Exported:
         from kg.outputs.rdf import export_rdf
+        from kg.store import triple_count
 
         export_rdf(store, fmt, path, base=base)
-        # Every quad is in the default graph, which is what single-graph formats write.
-        return Exported(path, fmt, triples=len(store))
+        # The facts: the default graph (the derived counts are not exported).
+        return Exported(path, fmt, triples=triple_count(store))
 
     return write
 

@@ -1,6 +1,10 @@
 """The stored graph in an RDF serialization, through Oxigraph's own writers (fast), written
 to a temporary name and renamed, so a failed export never leaves a truncated file where a
-good one was. RDF/XML leaves out the characters XML 1.0 cannot hold (kg.outputs.xmlchars)."""
+good one was. RDF/XML leaves out the characters XML 1.0 cannot hold (outputs.xmlchars).
+
+Every format writes the default graph, the facts: the statistics graph (kg.counts) is
+derived from them, carries the time it was computed (two exports of the same facts would
+differ) and is recomputed by any store they are loaded into (`kg optimize`)."""
 
 from __future__ import annotations
 
@@ -22,8 +26,6 @@ RDF_FORMATS = {
     "jsonld": ox.RdfFormat.JSON_LD,
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
-# Formats without named graphs need to be told which graph to write; ours is the default one.
-_SINGLE_GRAPH = {"turtle", "nt", "jsonld", "rdfxml"}
 
 
 def export_rdf(store: ox.Store, fmt: str, path: str | Path, base: str | None = None) -> None:
@@ -40,7 +42,7 @@ def export_rdf(store: ox.Store, fmt: str, path: str | Path, base: str | None = N
             target = cast(BinaryIO, XmlSafeWriter(out)) if fmt == "rdfxml" else out
             store.dump(
                 target, RDF_FORMATS[fmt],
-                from_graph=ox.DefaultGraph() if fmt in _SINGLE_GRAPH else None,
+                from_graph=ox.DefaultGraph(),
                 prefixes=prefixes if fmt in {"turtle", "trig", "rdfxml"} else None,
             )
             target.flush()

@@ -8,6 +8,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from kg import DEFAULT_BASE
+from kg.counts import refresh_counts
 from kg.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,10 +33,12 @@ def demo_corpus() -> Path:
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An on-disk store holding tests/query_fixture.ttl, for the query, serve and push tests."""
+    """An on-disk store holding tests/query_fixture.ttl and its counts (as a build leaves
+    them), for the query, serve and push tests."""
     path = tmp_path_factory.mktemp("fixture") / "store"
     store = open_store(path)
     store.load(path=str(ROOT / "tests" / "query_fixture.ttl"), format=ox.RdfFormat.TURTLE)
+    refresh_counts(store, DEFAULT_BASE)
     store.flush()
     del store
     gc.collect()  # releases the RocksDB lock before read-only opens

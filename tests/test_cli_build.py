@@ -13,6 +13,9 @@ from click.testing import CliRunner
 from rdflib.compare import isomorphic
 
 from kg.cli import cli
+from kg.graph import LINK_PROPERTIES
+from kg.ontology import PREFIXES
+from kg.query import run_named
 
 
 def run(*args: str):
@@ -124,6 +127,42 @@ def test_validate_reports_violations(tmp_path, built):
     result = CliRunner().invoke(cli, ["validate", "--store", str(broken)])
     assert result.exit_code == 1
     assert "SHACL violation" in result.output
+
+
+def test_a_link_without_its_assertion_is_a_violation(tmp_path, built):
+    broken = tmp_path / "broken"
+    shutil.copytree(built, broken)
+    store = ox.Store(str(broken))
+    assertion = next(iter(store.query(
+        "SELECT ?a WHERE { ?a a kg:LinkAssertion ; kg:linkRole 'proposed' } LIMIT 1",
+        prefixes=PREFIXES)))["a"]
+    for quad in list(store.quads_for_pattern(assertion, None, None, None)):
+        store.remove(quad)
+    del store
+    result = CliRunner().invoke(cli, ["validate", "--store", str(broken), "--report"])
+    assert result.exit_code == 1
+    assert "has no link assertion in that role" in result.output
+
+
+def test_evidence_gives_sentence_offsets_and_quote_for_every_link(built):
+    store = ox.Store.read_only(str(built))
+    values = " ".join(f"<{prop}>" for prop in LINK_PROPERTIES)
+    links = [(row["p"].value, row["e"].value) for row in store.query(
+        f"SELECT DISTINCT ?p ?e WHERE {{ VALUES ?link {{ {values} }} ?p ?link ?e }}")]
+    texts = {(row["p"].value, row["f"].value): row["t"].value for row in store.query(
+        "SELECT ?p ?f ?t WHERE { { ?p schema:name ?t BIND('title' AS ?f) } "
+        "UNION { ?p schema:abstract ?t BIND('abstract' AS ?f) } }", prefixes=PREFIXES)}
+    assert len(links) > 30
+    for paper, entity in links:
+        rows = list(run_named(store, "evidence", {"paper": f"<{paper}>", "entity": f"<{entity}>"}))
+        assert rows, (paper, entity)
+        for row in rows:
+            text = texts[(paper, row["field"].value)]
+            start, end = int(row["start"].value), int(row["end"].value)
+            assert row["quote"].value == text[start:end] != ""
+            assert row["quote"].value in row["sentence"].value
+            assert row["role"].value in ("used", "proposed") and row["extractor"].value
+            assert 0 < float(row["confidence"].value) <= 1
 
 
 def test_every_command_has_help():

@@ -50,21 +50,43 @@ def test_same_input_gives_identical_quads():
 
 def test_proposed_model_is_linked_with_evidence_and_offsets():
     store = _store(GraphMapper(BASE, "cfg").paper_quads(_record(), [_mention()]))
+    # The query docs/rdf-model.md gives for a link's quote and sentence.
     rows = list(store.query(SPARQL_PREFIXES + """
-        SELECT ?model ?sentence ?start ?end ?exact WHERE {
+        SELECT ?model ?role ?sentence ?start ?end ?quote WHERE {
           ?paper kg:proposesModel ?model ; kg:usesModel ?model ;
                  <https://schema.org/abstract> ?text .
-          ?m oa:hasBody ?model ; oa:hasTarget ?paper ; kg:textField "abstract" ;
-             oa:start ?start ; oa:end ?end ; oa:exact ?exact ;
+          ?a oa:hasTarget ?paper ; oa:hasBody ?model ; kg:linkRole ?role .
+          ?m kg:supports ?a ; kg:textField "abstract" ; oa:start ?start ; oa:end ?end ;
              kg:sentenceStart ?s0 ; kg:sentenceEnd ?s1 .
+          BIND(SUBSTR(?text, ?start + 1, ?end - ?start) AS ?quote)
           BIND(SUBSTR(?text, ?s0 + 1, ?s1 - ?s0) AS ?sentence)
         }"""))
     assert len(rows) == 1
     row = rows[0]
     assert row["model"].value == BASE + "model/shiftguard"
+    assert row["role"].value == "proposed"
     assert row["sentence"].value == "We propose ShiftGuard."
     assert (int(row["start"].value), int(row["end"].value)) == (11, 21)
-    assert row["exact"].value == "ShiftGuard"
+    assert row["quote"].value == "ShiftGuard"
+
+
+def test_one_assertion_per_link_carries_what_its_mentions_share():
+    again = Mention(kind="model", entity_key="model/shiftguard", name="ShiftGuard",
+                    surface="ShiftGuard", field="title", start=0, end=10, sentence_start=0,
+                    sentence_end=44, confidence=0.6, extractor="kg_vocabulary", role="proposed")
+    quads = GraphMapper(BASE, "cfg").paper_quads(_record(), [_mention(), again])
+    store = _store(quads)
+    (row,) = list(store.query(SPARQL_PREFIXES + """
+        SELECT ?a (COUNT(DISTINCT ?m) AS ?mentions) (MAX(?c) AS ?confidence)
+               (GROUP_CONCAT(DISTINCT ?x; separator=",") AS ?extractors) WHERE {
+          ?a a kg:LinkAssertion ; kg:confidence ?c ; kg:extractor ?x ;
+             prov:wasGeneratedBy ?run . ?m kg:supports ?a } GROUP BY ?a"""))
+    assert int(row["mentions"].value) == 2
+    assert float(row["confidence"].value) == 0.9
+    assert sorted(row["extractors"].value.split(",")) == ["kg_rules", "kg_vocabulary"]
+    # A mention holds only where it is: the assertion, the text field, offsets and sentence.
+    mentions = {q.subject for q in quads if q.predicate.value.endswith("#supports")}
+    assert {len([q for q in quads if q.subject == m]) for m in mentions} == {6}
 
 
 def test_authors_keep_order_and_organisations_are_not_people():

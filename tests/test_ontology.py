@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import rdflib
 from rdflib.namespace import OWL, RDF
 
@@ -42,3 +44,18 @@ def test_shapes_and_vocabularies_parse():
     for path in vocab_paths():
         graph = rdflib.Graph().parse(path, format="turtle", publicID="https://example.org/kg/")
         assert len(graph) > 0, path
+
+
+def test_the_link_evidence_shape_lists_the_links_of_kg_graph():
+    # shapes.ttl cannot import LINKS; this keeps its list of link properties the same.
+    from kg.graph import LINK_PROPERTIES
+
+    shapes = rdflib.Graph().parse(data_path("shapes.ttl"), format="turtle")
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    shape = rdflib.URIRef("https://w3id.org/medimg-kg/shapes#LinkEvidenceShape")
+    select = str(shapes.value(shapes.value(shape, sh.sparql), sh.select))
+    links, proposing = select.split("NOT EXISTS")
+    listed = set(re.findall(r"<([^>]+)>", links.split("FILTER(?link IN", 1)[1]))
+    assert listed == set(LINK_PROPERTIES)
+    only_proposing = set(re.findall(r"<([^>]+)>", proposing.split("NOT IN", 1)[1]))
+    assert only_proposing == {p for p, (_, role) in LINK_PROPERTIES.items() if role == "proposed"}

@@ -9,6 +9,7 @@ paper minted from its title.
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -18,8 +19,9 @@ from click.testing import CliRunner
 from kg.cli import cli
 from kg.errors import StoreError
 from kg.graph import GraphMapper, used_link
-from kg.ontology import PREFIXES, SCHEMA
+from kg.ontology import KG, PREFIXES, SCHEMA
 from kg.reconcile import (
+    BatchLoader,
     adopt_stored_identities,
     has_keyed_papers,
     load_batch,
@@ -83,8 +85,8 @@ def _linked_models(store: ox.Store, paper: str) -> set[str]:
 def _mention_fields(store: ox.Store, paper: str) -> set[tuple[str, str]]:
     """(entity slug, text field) of every mention node of `paper`."""
     rows = store.query(
-        f"SELECT ?e ?f WHERE {{ ?m oa:hasTarget {ox.NamedNode(paper)} ; oa:hasBody ?e ; "
-        "kg:textField ?f }", prefixes=PREFIXES)
+        f"SELECT ?e ?f WHERE {{ ?a oa:hasTarget {ox.NamedNode(paper)} ; oa:hasBody ?e . "
+        "?m kg:supports ?a ; kg:textField ?f }", prefixes=PREFIXES)
     return {(row["e"].value.rsplit("/", 1)[1], row["f"].value) for row in rows}
 
 
@@ -103,6 +105,26 @@ def test_new_papers_load_the_same_by_bulk_loader_and_by_transaction(tmp_path, st
     assert load_batch(transactional, batch, bulk_limit=1) == 0
     assert _quads(store) == _quads(transactional)
     assert len(_quads(store)) == len(set(ox.parse(batch.nquads, format=ox.RdfFormat.N_QUADS)))
+
+
+@pytest.mark.parametrize("group_quads", [1, 80, 1_000_000])
+@pytest.mark.parametrize("lenient", [False, True])
+def test_grouped_loading_gives_the_store_of_one_load_per_batch(tmp_path, group_quads, lenient):
+    papers = [_record(arxiv=f"2601.2000{i}", title=f"Paper {i}") for i in range(4)]
+    per_batch = open_store(tmp_path / "per-batch")
+    for paper in papers:
+        load_batch(per_batch, _batch(paper))
+    grouped = open_store(tmp_path / "grouped")
+    loader = BatchLoader(grouped, group_quads=group_quads, lenient=lenient)
+    # A batch holding a stored paper lands after the group before it: it sees that group.
+    conflicts = [loader.add(_batch(p)) for p in papers]
+    conflicts.append(loader.add(_batch(_record(arxiv="2601.20001", title="Paper 1",
+                                               date="2026-03-03"))))
+    loader.flush()
+    load_batch(per_batch, _batch(_record(arxiv="2601.20001", title="Paper 1",
+                                         date="2026-03-03")))
+    assert conflicts == [0, 0, 0, 0, 1]
+    assert _quads(grouped) == _quads(per_batch)
 
 
 def test_loading_the_same_batch_again_adds_nothing_and_is_no_conflict(store):
@@ -141,6 +163,34 @@ def test_a_new_abstract_loses_to_the_stored_one_and_title_mentions_stay(store):
     assert _objects(store, paper, str(SCHEMA.abstract)) == {ABSTRACT}
     assert _linked_models(store, paper) == {"glimmernet"}
     assert _mention_fields(store, paper) == {("glimmernet", "title")}
+
+
+def test_a_proposal_known_only_from_a_replaced_abstract_is_not_linked(store):
+    paper = MAPPER.paper_iri(_record())
+    load_batch(store, _batch(_record(), mentions=False))
+    changed = _record(abstract="We propose GlimmerNet.")
+    mentions = [_mention("GlimmerNet", "title", 0),
+                _mention("GlimmerNet", "abstract", 11, role="proposed")]
+    batch = BatchResult([paper], "".join(MAPPER.paper_lines(changed, mentions)).encode())
+    assert load_batch(store, batch) == 1
+    assert _objects(store, paper, used_link("model")) == {BASE + "model/glimmernet"}
+    assert _objects(store, paper, str(KG.proposesModel)) == set()
+    roles = {row["r"].value for row in store.query(
+        f"SELECT ?r WHERE {{ ?a oa:hasTarget {ox.NamedNode(paper)} ; kg:linkRole ?r }}",
+        prefixes=PREFIXES)}
+    assert roles == {"used"}
+
+
+def test_a_stored_assertion_keeps_its_confidence_and_extractor(store):
+    paper = MAPPER.paper_iri(_record())
+    load_batch(store, _batch(_record()))
+    again = [replace(m, confidence=0.4, extractor="kg_other") for m in _mentions_of(_record())]
+    batch = BatchResult([paper], "".join(MAPPER.paper_lines(_record(), again)).encode())
+    assert load_batch(store, batch) == 0
+    rows = store.query(
+        f"SELECT ?c ?x WHERE {{ ?a oa:hasTarget {ox.NamedNode(paper)} ; kg:confidence ?c ; "
+        "kg:extractor ?x }", prefixes=PREFIXES)
+    assert {(float(row["c"].value), row["x"].value) for row in rows} == {(0.9, "kg_test")}
 
 
 def test_a_new_date_loses_to_the_stored_one_and_every_mention_stays(store):
