@@ -31,6 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 import pyoxigraph as ox  # noqa: E402
 
+from kg.ontology import KG  # noqa: E402
+
 BENCH_PARAMS = {"dataset": "MIMIC-CXR", "modality": "CT"}
 _PARTS = (", ", " | ")
 
@@ -54,8 +56,7 @@ def store_params(store: ox.Store) -> dict[str, str]:
     if author is not None:
         params["author"] = author["name"].value
     paper = next(iter(store.query(
-        "SELECT ?id WHERE { ?p <https://w3id.org/medimg-kg/ontology#arxivId> ?id } "  # noqa
-        "ORDER BY ?id LIMIT 1")), None)
+        f"SELECT ?id WHERE {{ ?p <{KG.arxivId}> ?id }} ORDER BY ?id LIMIT 1")), None)
     if paper is not None:
         params["paper"] = paper["id"].value
     return params

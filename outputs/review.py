@@ -108,20 +108,23 @@ WHERE {
   # Every part is a sub-select: Oxigraph then hash-joins whole scans instead of evaluating
   # the optional parts again for each mention.
   {
-    SELECT ?paper ?entity_iri ?field ?start ?end ?quote ?sentence_start ?sentence_end ?role
-           ?confidence ?extractor
+    SELECT ?paper ?entity_iri ?field ?start ?end ?sentence_start ?sentence_end ?role
+           ?confidence (GROUP_CONCAT(DISTINCT ?component; separator=", ") AS ?extractor)
     WHERE {
-      ?mention a kg:EntityMention ; oa:hasTarget ?paper ; oa:hasBody ?entity_iri ;
-               kg:textField ?field ; oa:start ?start ; oa:end ?end ; oa:exact ?quote ;
+      # What holds for the link sits on its assertion; each mention says where it is.
+      ?assertion a kg:LinkAssertion ; oa:hasTarget ?paper ; oa:hasBody ?entity_iri ;
+                 kg:linkRole ?role ; kg:confidence ?confidence ; kg:extractor ?component .
+      ?mention kg:supports ?assertion ;
+               kg:textField ?field ; oa:start ?start ; oa:end ?end ;
                kg:sentenceStart ?sentence_start ; kg:sentenceEnd ?sentence_end .
-      OPTIONAL { ?mention kg:mentionRole ?role }
-      OPTIONAL { ?mention kg:confidence ?confidence }
-      OPTIONAL { ?mention kg:extractor ?extractor }
     }
+    GROUP BY ?paper ?entity_iri ?field ?start ?end ?sentence_start ?sentence_end ?role
+             ?confidence ?mention
   }
-  # The sentence is stored as offsets into the title or abstract.
+  # The quote and the sentence are stored as offsets into the title or abstract.
   ?paper ?text_property ?text .
   FILTER(?text_property = IF(?field = "title", schema:name, schema:abstract))
+  BIND(SUBSTR(?text, ?start + 1, ?end - ?start) AS ?quote)
   BIND(SUBSTR(?text, ?sentence_start + 1, ?sentence_end - ?sentence_start) AS ?sentence)
   OPTIONAL { SELECT ?paper (MIN(STR(?t)) AS ?title) WHERE { ?paper schema:name ?t }
              GROUP BY ?paper }
@@ -184,7 +187,7 @@ def review_rows(store: ox.Store) -> Iterator[dict[str, Any]]:
 
 
 def evidence_rows(store: ox.Store) -> Iterator[list[Any]]:
-    """One list per mention, in EVIDENCE_COLUMNS order."""
+    """One list per mention (text occurrence), in EVIDENCE_COLUMNS order."""
     for solution in store.query(EVIDENCE_QUERY):
         row = []
         for column in EVIDENCE_COLUMNS:

@@ -97,7 +97,7 @@ def test_kg_push_to_oxigraph_then_count_matches(oxigraph: str, store_path: Path,
             timeout=WAIT) as response:
         remote = {q.triple for q in ox.parse(response.read(), format=ox.RdfFormat.N_TRIPLES)}
     local = {q.triple for q in open_store(store_path, read_only=True)
-             .quads_for_pattern(None, None, None, None)}
+             .quads_for_pattern(None, None, None, ox.DefaultGraph())}
     assert remote == local
 
 

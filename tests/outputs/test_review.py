@@ -87,7 +87,7 @@ def test_xlsx_sheets_headers_filters_and_evidence(workbook: Path, demo_store_pat
     assert [c.value for c in book["Evidence"][1]] == EVIDENCE_COLUMNS
     store = open_store(demo_store_path, read_only=True)
     mentions = int(next(iter(store.query(
-        f"SELECT (COUNT(*) AS ?n) WHERE {{ ?m a <{KG.EntityMention}> }}"
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ ?m <{KG.supports}> ?assertion }}"
     )))["n"].value)
     assert len(evidence) == mentions > 0
     for row in evidence:
