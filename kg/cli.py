@@ -17,6 +17,7 @@ import click
 from kg import DEFAULT_BASE, __version__
 from kg.errors import KGError, MissingStoreError
 from kg.outputs import FORMATS as EXPORT_FORMATS
+from kg.reconcile import GROUP_QUADS
 from kg.store import DEFAULT_STORE
 
 store_option = click.option(
@@ -124,7 +125,10 @@ def _stopped_by_signals(what_is_left: str) -> Iterator[None]:
 @store_option
 @base_option
 @click.option("--batch-size", default=512, show_default=True, type=click.IntRange(1),
-              help="Papers per extraction batch and store transaction.")
+              help="Papers per extraction batch.")
+@click.option("--load-quads", default=GROUP_QUADS, show_default=True, type=click.IntRange(1),
+              help="New papers land in store transactions of about this many quads (bigger "
+                   "loads cost less CPU; 1 = every batch alone, the least lost to a kill).")
 @click.option("--workers", type=click.IntRange(1), default=None,
               help="Extraction processes (default: the machine's cores; 1 = in-process).")
 @click.option("--engine", "engine_name", type=click.Choice(["local", "dask"]), default="local",
@@ -134,7 +138,7 @@ def _stopped_by_signals(what_is_left: str) -> Iterator[None]:
 @click.option("--shards-only", "shards_dir", type=click.Path(file_okay=False), default=None,
               metavar="DIR", help="Write N-Quads shards to DIR for a bulk loader; no store.")
 def build(paths: tuple[str, ...], store_path: str, base: str, batch_size: int,
-          workers: int | None, engine_name: str, scheduler: str | None,
+          load_quads: int, workers: int | None, engine_name: str, scheduler: str | None,
           shards_dir: str | None) -> None:
     """Read listings (files or folders), extract entities and load them into the store."""
     from tqdm import tqdm
@@ -151,7 +155,7 @@ def build(paths: tuple[str, ...], store_path: str, base: str, batch_size: int,
                  disable=not sys.stderr.isatty()) as bar:
         summary = run_build(paths, store_path, base=base, batch_size=batch_size,
                             progress=bar.update, on_skip=_warn_skip, engine=engine,
-                            shards_dir=shards_dir)
+                            shards_dir=shards_dir, group_quads=load_quads)
     read = summary.read
     if shards_dir:
         click.echo(f"Wrote {len(summary.shards)} shards to {shards_dir} in {summary.seconds:.1f} s")

@@ -57,9 +57,13 @@ def test_building_twice_changes_nothing(tmp_path, demo_corpus):
     store = tmp_path / "s"
     run("build", demo_corpus, "--store", store)
     first = run("stats", "--json", "--store", store).output
+    quads = ox.Store.read_only(str(store)).dump(format=ox.RdfFormat.N_QUADS)
     again = run("build", demo_corpus, "--store", store)
     assert "triples added     0" in again.output
     assert run("stats", "--json", "--store", store).output == first
+    # every quad, the counts and the time they were computed included
+    assert set(ox.Store.read_only(str(store)).dump(format=ox.RdfFormat.N_QUADS).splitlines()) \
+        == set(quads.splitlines())
 
 
 def test_building_more_files_adds_to_the_store(tmp_path, demo_corpus):
