@@ -30,6 +30,7 @@ WAIT = 180  # seconds: a bound for hangs, never a measure of speed
 # so a signal lands mid-build); reruns with bigger batches, which must not change the store,
 # and are quicker.
 RERUN = ["build", "--workers", 1, "--batch-size", 32]
+SMALL_LOADS = ["--batch-size", 2, "--load-quads", 1]
 
 
 def dump(store: Path) -> set[bytes]:
@@ -107,7 +108,7 @@ def reference(corpus, tmp_path_factory) -> set[bytes]:
 def test_kill_at_any_moment_of_a_first_build_then_rerun_equals_uninterrupted(
         corpus, reference, tmp_path, moment, workers):
     store = tmp_path / "store"
-    command = ["build", corpus, "--workers", workers, "--batch-size", 2, "--load-quads", 1, "--store", store]
+    command = ["build", corpus, "--workers", workers, *SMALL_LOADS, "--store", store]
     proc = start(*command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     check = {"reserved": lambda: (store / "MEDIMG_KG_STORE").exists(),
              "creating": lambda: (store / "IDENTITY").exists(),
@@ -180,7 +181,7 @@ def test_a_store_of_an_earlier_version_still_opens(demo_corpus, tmp_path):
 def test_a_second_build_and_every_reader_get_one_line_while_a_build_writes(
         corpus, reference, demo_corpus, tmp_path):
     store = tmp_path / "store"
-    writer = start("build", corpus, "--workers", 1, "--batch-size", 2, "--load-quads", 1, "--store", store)
+    writer = start("build", corpus, "--workers", 1, *SMALL_LOADS, "--store", store)
     wait_until(sst_files(store, 2), writer, "a landed batch")
     os.killpg(writer.pid, signal.SIGSTOP)  # hold the build mid-write while we try
     try:
@@ -241,7 +242,7 @@ def test_a_reader_keeps_builds_out_until_it_stops(demo_corpus, tmp_path):
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm", "sigkill"])
 def test_the_build_process_tree_stops_with_the_build(corpus, reference, tmp_path, how):
     store = tmp_path / "store"
-    command = ["build", corpus, "--workers", 2, "--batch-size", 2, "--load-quads", 1, "--store", store]
+    command = ["build", corpus, "--workers", 2, *SMALL_LOADS, "--store", store]
     proc = start(*command)  # stdout is a pipe, as in `kg build | tee log`
     wait_until(sst_files(store, 3), proc, "landed batches")
     assert len(session(proc.pid)) >= 4  # the build, its fork server, resource tracker, workers
