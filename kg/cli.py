@@ -520,8 +520,11 @@ def query(sparql: str | None, query_file, name: str | None, list_named: bool,
             text, declared = named.text, named.params
         elif query_file is not None:
             text = query_file.read()
+        elif sparql == "-":
+            text = sys.stdin.read()
         else:
-            text = sys.stdin.read() if sparql == "-" else sparql
+            assert sparql is not None  # exactly one source was given (checked above)
+            text = sparql
     except UnicodeDecodeError as exc:
         where = query_file.name if query_file is not None else "<stdin>"
         where = "standard input" if where == "<stdin>" else where
@@ -690,7 +693,7 @@ def fetch(source: str, query: str, directory: str, max_papers: int | None, since
 
     from tqdm import tqdm
 
-    from kg.fetch import fetch_arxiv, fetch_pubmed
+    from kg.fetch import arxiv, fetch_arxiv, fetch_pubmed, pubmed
 
     ctx = click.get_current_context()
     if source == "arxiv":
@@ -709,15 +712,18 @@ def fetch(source: str, query: str, directory: str, max_papers: int | None, since
             bar.n = done
             bar.refresh()
 
-        options = dict(max_papers=max_papers, since=since, base_url=base_url, delay=delay,
-                       retries=retries, timeout=timeout, progress=progress)
-        if page_size is not None:
-            options["page_size"] = page_size
         try:
             if source == "arxiv":
-                result = fetch_arxiv(query, directory, **options)
+                result = fetch_arxiv(
+                    query, directory, max_papers=max_papers, since=since, base_url=base_url,
+                    delay=delay, page_size=arxiv.PAGE_SIZE if page_size is None else page_size,
+                    retries=retries, timeout=timeout, progress=progress)
             else:
-                result = fetch_pubmed(query, directory, api_key=api_key, email=email, **options)
+                result = fetch_pubmed(
+                    query, directory, max_papers=max_papers, since=since, base_url=base_url,
+                    api_key=api_key, email=email, delay=delay,
+                    page_size=pubmed.BATCH if page_size is None else page_size,
+                    retries=retries, timeout=timeout, progress=progress)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
     for note in result.notes:

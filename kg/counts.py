@@ -36,7 +36,7 @@ from kg import __version__
 from kg.errors import StoreError
 from kg.graph import check_base, proposed_link, used_link
 from kg.ontology import KG, PROV, RDF, SPARQL_PREFIXES, XSD
-from kg.store import first_line, is_store
+from kg.store import first_line, is_store, select
 
 STALE_MARKER = "COUNTS_STALE"
 """A file in the store folder: the counts may no longer match the facts."""
@@ -149,7 +149,7 @@ def _code_recency(store: ox.Store, graph: ox.NamedNode) -> set[bytes]:
     publication day times 100,000, plus the paper's place that day in reverse IRI order;
     0 without a date). The newest N are then one sort of small integers, no look-ups."""
     days: dict[int, list[str]] = {}
-    for row in store.query(SPARQL_PREFIXES + _CODE_PAPERS):
+    for row in select(store, SPARQL_PREFIXES + _CODE_PAPERS):
         date = row["date"].value if row["date"] is not None else ""
         days.setdefault(_day_number(date), []).append(row["paper"].value)
     recency = f" {ox.NamedNode(str(KG.recency))} "

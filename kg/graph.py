@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -286,6 +286,7 @@ class GraphMapper:
 
     def _author_lines(self, paper: str, position: int, author: Author) -> list[str]:
         role = f"{paper[:-1]}/author/{position}>"
+        key: str | None = None  # set for a person only
         if author.is_organization:
             agent = self.iri(f"org/{org_key(author.name)}")
             kind = T["Organization"]
@@ -303,13 +304,14 @@ class GraphMapper:
             f"{agent} {A} {kind} .\n",
             f"{agent} {T['name']} {_lit(author.name)} .\n",
         ]
-        if not author.is_organization:
+        if key is not None:
             out.append(f"{agent} {T['nameKey']} {_lit(key)} .\n")
             if author.given:
                 out.append(f"{agent} {T['givenName']} {_lit(author.given)} .\n")
             if author.family:
                 out.append(f"{agent} {T['familyName']} {_lit(author.family)} .\n")
-        for affiliation in author.affiliations or [author.affiliation]:
+        affiliations: Sequence[str | None] = author.affiliations or [author.affiliation]
+        for affiliation in affiliations:
             if not affiliation:
                 continue
             # org_key gives a name with no ASCII letters (e.g. in Chinese) a hashed key

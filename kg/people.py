@@ -162,15 +162,14 @@ def adopt_stored_people(store, records: Sequence[PaperRecord]) -> Sequence[Paper
     person that matches; an author the build joined to a person goes back to its own
     initials key when the store holds another matching person.
     """
-    open_authors = [a for r in records for a in r.authors
+    open_authors = [(a, parts) for r in records for a in r.authors
                     if (parts := describe(a)) is not None and parts[2]
                     and (a.person is None or is_full_key(a.person))]
     if not open_authors:
         return records
-    families = sorted({_parts(a)[0] for a in open_authors if _parts(a)[0]})
+    families = sorted({family for a, _ in open_authors if (family := _parts(a)[0])})
     stored = _stored_full_keys(store, families)
-    for author in open_authors:
-        fam, words, _ = describe(author)  # type: ignore[misc]
+    for author, (fam, words, _) in open_authors:
         initials = initials_of(words)
         found = {k for k in stored.get(fam, ()) if _matches(initials, k)}
         if author.person is not None:

@@ -8,7 +8,7 @@ the worker does not import the server.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, BinaryIO
+from typing import IO, Any, Protocol, cast
 
 import pyoxigraph as ox
 
@@ -21,7 +21,15 @@ _GRAPH_FORMATS = [ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.JSON
 
 
 
-def answer_query(store: ox.Store, request: dict[str, Any], output: BinaryIO) -> dict[str, Any]:
+class Output(Protocol):
+    """Where an answer is written: a binary file, or anything with its write and flush."""
+
+    def write(self, data: bytes) -> int: ...
+
+    def flush(self) -> None: ...
+
+
+def answer_query(store: ox.Store, request: dict[str, Any], output: Output) -> dict[str, Any]:
     """Run one protocol request on `store` and write the negotiated serialization to `output`.
 
     Runs inside a worker. Returns {"status": 200, "type": media type} or {"status": code,
@@ -36,19 +44,23 @@ def answer_query(store: ox.Store, request: dict[str, Any], output: BinaryIO) -> 
         except QueryError as exc:
             return {"status": 403, "message": str(exc)}
     try:
-        default = [ox.NamedNode(iri) for iri in request.get("default_graph") or []]
-        named = [ox.NamedNode(iri) for iri in request.get("named_graphs") or []]
+        default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
+            ox.NamedNode(iri) for iri in request.get("default_graph") or []]
+        named: list[ox.NamedNode | ox.BlankNode] = [
+            ox.NamedNode(iri) for iri in request.get("named_graphs") or []]
     except ValueError as exc:
         return {"status": 400, "message": f"invalid graph IRI: {exc}"}
+    # pyoxigraph calls only write() and flush() on a Python file object; its stubs say IO.
+    sink = cast(IO[bytes], output)
     try:
         result = store.query(text, default_graph=default or None, named_graphs=named or None)
         if isinstance(result, ox.QueryTriples):
             graph_format = _negotiate(request.get("accept", ""), _GRAPH_FORMATS)
-            ox.serialize(result, output, graph_format)
+            ox.serialize(result, sink, graph_format)
             media = graph_format.media_type
         else:
             results_format = _negotiate(request.get("accept", ""), _RESULT_FORMATS)
-            result.serialize(output, results_format)
+            result.serialize(sink, results_format)
             media = results_format.media_type
     except SyntaxError as exc:
         return {"status": 400, "message": str(exc).strip()}

@@ -32,9 +32,12 @@ import sys
 import tempfile
 import threading
 import time
-from typing import IO, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from kg.errors import KGError, QueryError, ServeError, StoreError
+
+if TYPE_CHECKING:
+    from kg.protocol import Output
 
 STARTUP_TIMEOUT = 30.0
 _PR_SET_PDEATHSIG = 1
@@ -206,7 +209,7 @@ class Worker:
 def run_query(
     store: str | os.PathLike[str],
     text: str,
-    output: BinaryIO,
+    output: Output,
     *,
     fmt: str = "table",
     allow_update: bool = False,

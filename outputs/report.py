@@ -28,6 +28,7 @@ import pyoxigraph as ox
 from kg.errors import KGError
 from kg.ontology import KG
 from kg.query import parse_named_query, run
+from kg.store import select
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _INTEGERS = {_XSD + t for t in ("integer", "int", "long", "short", "nonNegativeInteger")}
@@ -194,7 +195,7 @@ def resolve_modality(store: ox.Store, name: str) -> tuple[str, str]:
     wanted = name.strip().casefold()
     labels: dict[str, str] = {}
     found: set[str] = set()
-    for row in store.query(query):
+    for row in select(store, query):
         iri = row["m"].value
         labels.setdefault(iri, row["pref"].value if row["pref"] is not None else iri)
         keys = {iri.casefold(), iri.rsplit("/", 1)[-1].casefold()}
@@ -261,7 +262,7 @@ def collect(
         _, summary_rows = rows_of(store, summary_text)
         summary = summary_rows[0] if summary_rows else {}
         first, last = summary.get("first_date"), summary.get("last_date")
-        per_month = bool(first and last) and _months_between(first, last) < MONTHLY_SPAN
+        per_month = bool(first and last and _months_between(first, last) < MONTHLY_SPAN)
         time_name = "papers-per-month" if per_month else "papers-per-year"
         texts[time_name] = scoped(query_text(time_name), scope)
         pending[time_name] = runner.submit(texts[time_name])
@@ -286,8 +287,8 @@ def collect(
 
 
 def _auto_workers(store: ox.Store) -> int:
-    rows = store.query(
-        "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://schema.org/ScholarlyArticle> }")
+    rows = select(
+        store, "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://schema.org/ScholarlyArticle> }")
     papers = int(next(iter(rows))["n"].value)
     return min(os.cpu_count() or 1, 4) if papers >= PARALLEL_FROM else 1
 

@@ -9,7 +9,8 @@ drawn are the numbers in the table and the query's result.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal
 from urllib.parse import quote
 
 import altair as alt
@@ -83,7 +84,7 @@ def _zoom_x() -> alt.Parameter:
     return alt.selection_interval(bind="scales", encodings=["x"])
 
 
-def _papers_over_time(base: alt.Chart, unit: str) -> alt.Chart:
+def _papers_over_time(base: alt.Chart, unit: Literal["utcyearmonth", "utcyear"]) -> alt.Chart:
     label = "Month" if unit == "utcyearmonth" else "Year"
     return (
         base.mark_bar(clip=True)
@@ -152,7 +153,7 @@ def _per_modality(name: str, title: str, color: str):
 
 
 def _heatmap(x: str, x_title: str, y: str, y_title: str):
-    def build(base: alt.Chart, linked: bool) -> alt.Chart:
+    def build(base: alt.Chart, linked: bool) -> alt.TopLevelMixin:
         encoding = {
             "x": alt.X(f"{x}:N", title=x_title, axis=alt.Axis(labelAngle=-40, labelLimit=160)),
             "y": alt.Y(f"{y}:N", title=y_title, axis=alt.Axis(labelLimit=200)),
@@ -263,7 +264,8 @@ def _code(base: alt.Chart, linked: bool) -> alt.Chart:
     )
 
 
-_BUILDERS = {
+# Each takes the chart with the section's (empty) data and whether marks link to the viewer.
+_BUILDERS: dict[str, Callable[[alt.Chart, bool], alt.TopLevelMixin]] = {
     "papers-per-month": lambda base, linked: _papers_over_time(base, "utcyearmonth"),
     "papers-per-year": lambda base, linked: _papers_over_time(base, "utcyear"),
     "papers-per-modality": _ranked_bars(

@@ -212,7 +212,9 @@ def vega_bundle() -> str:
         return cache.read_text(encoding="utf-8")
     except OSError:
         pass
-    code = vl_convert.javascript_bundle(vl_version=lite)
+    # The stub makes `snippet` required; the function's signature defaults it to None (the
+    # snippet that puts vegaEmbed, vegaLite and vega on window), in 1.9.0 as in 1.9.0.post1.
+    code = vl_convert.javascript_bundle(vl_version=lite)  # type: ignore[call-arg]
     tmp = None
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ Markdown renderer reads it as markup or links.
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ def write_markdown(report: Report, folder: str | Path, *,
         else:
             svg = vl_convert.vegalite_to_svg(spec)
             name = f"{FIGURES}/{section.id}.svg"
-            write_output(folder / name, lambda tmp, svg=svg: tmp.write_text(svg, "utf-8"))
+            write_output(folder / name, partial(Path.write_text, data=svg, encoding="utf-8"))
             lines += [f"![{escape(section.title)}]({name})", ""]
         lines += _table(section, viewer)
         lines += _query(section.query)

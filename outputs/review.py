@@ -25,6 +25,7 @@ import pyoxigraph as ox
 
 from kg.ontology import SPARQL_PREFIXES
 from kg.shards import write_output
+from kg.store import select
 
 COLUMNS = [
     "paper", "title", "date", "year", "arxiv", "doi", "pmid", "links", "sources",
@@ -155,7 +156,7 @@ class ReviewCounts:
 
 def review_rows(store: ox.Store) -> Iterator[dict[str, Any]]:
     """One dict per paper, keyed by COLUMNS; list columns are lists of strings."""
-    for solution in store.query(REVIEW_QUERY):
+    for solution in select(store, REVIEW_QUERY):
         get = {v: (solution[v].value if solution[v] is not None else None)
                for v in ("paper", "title", "date", "arxiv", "doi", "pmid", "url")}
         date = get["date"]
@@ -188,8 +189,8 @@ def review_rows(store: ox.Store) -> Iterator[dict[str, Any]]:
 
 def evidence_rows(store: ox.Store) -> Iterator[list[Any]]:
     """One list per mention (text occurrence), in EVIDENCE_COLUMNS order."""
-    for solution in store.query(EVIDENCE_QUERY):
-        row = []
+    for solution in select(store, EVIDENCE_QUERY):
+        row: list[str | int | float | None] = []
         for column in EVIDENCE_COLUMNS:
             term = solution[column]
             if term is None:
@@ -290,8 +291,8 @@ def write_review_xlsx(store: ox.Store, path: str | Path, *, evidence: bool = Tru
         mentions = 0
         if evidence:
             proof = _Sheet(book, "Evidence", EVIDENCE_COLUMNS)
-            for row in evidence_rows(store):
-                proof.append(row)
+            for mention in evidence_rows(store):
+                proof.append(mention)
                 mentions += 1
             sheets.append(proof)
         # Sheets were made as modalities turned up; list them by name after "Papers".

@@ -17,7 +17,7 @@ import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from kg.errors import FetchError
 
@@ -122,7 +122,7 @@ class PageDir:
         self.source = source
         self.state_path = self.dir / f".kg-fetch-{source}.json"
         self._page_re = re.compile(rf"^{re.escape(source)}-(\d{{6,}})\.xml$")
-        self._lock = None
+        self._lock: TextIO | None = None
 
     def __enter__(self) -> PageDir:
         try:

@@ -69,11 +69,6 @@ def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | 
     prev_blank = True
     orphan = False  # the last line was an arXiv id reported without its abstract
 
-    def finish() -> PaperRecord | None:
-        nonlocal record
-        done, record = record, None
-        return done
-
     for number, raw in lines:
         text = raw.strip()
         if not text:
@@ -84,11 +79,13 @@ def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | 
         orphan, was_orphan = False, orphan
         if record is not None and created:
             record.date = parse_date(created[1])
-            yield finish()  # type: ignore[misc]
+            yield record
+            record = None
             prev_blank = False
             continue
         if record is not None:
-            yield finish()  # type: ignore[misc]
+            yield record
+            record = None
         if id_match:
             split = _split_abstract(paras) if paras else None
             if split is None:

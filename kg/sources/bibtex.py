@@ -48,7 +48,8 @@ def _entry_object(fields: dict[str, object]) -> dict[str, object]:
     for key in ("title", "abstract", "doi", "url", "pmid", "pmcid", "keywords"):
         if isinstance(get.get(key), str):
             obj[key] = get[key]
-    names = get.get("author") or []
+    names = get.get("author")
+    names = names if isinstance(names, list) else []  # NameParts after SplitNameParts
     obj["authors"] = [
         {"given": " ".join(p.first) or None,
          "family": " ".join(p.von + p.last) + (f", {' '.join(p.jr)}" if p.jr else "")}

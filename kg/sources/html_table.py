@@ -138,5 +138,5 @@ def read(lines: Iterable[tuple[int, str]], path: str) -> Iterator[PaperRecord | 
                 continue
             yield record
     parser.close()
-    if (line := parser.unfinished_row()) is not None and columns is not None:
-        yield RecordError(path, line, "truncated record: the table row is cut off")
+    if (cut := parser.unfinished_row()) is not None and columns is not None:
+        yield RecordError(path, cut, "truncated record: the table row is cut off")

@@ -65,8 +65,8 @@ def what_it_holds(value: object) -> str:
             return "an empty array"
         kinds = {type(v).__name__ for v in value}
         if kinds == {"dict"}:
-            keys = sorted({k for v in value[:50] for k in v})[:8]
-            return f"an array of {len(value)} objects with keys {', '.join(keys)} " \
+            fields = sorted({k for v in value[:50] for k in v})[:8]
+            return f"an array of {len(value)} objects with keys {', '.join(fields)} " \
                    "(none has a title or abstract)"
         names = {"str": "strings", "int": "numbers", "float": "numbers", "bool": "booleans",
                  "list": "arrays", "NoneType": "nulls", "dict": "objects"}

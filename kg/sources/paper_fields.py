@@ -183,8 +183,8 @@ def _author(item: object) -> Author | None:
         given = _text(item[1]) if len(item) > 1 else None
         if not family:
             return None
-        name = f"{family}, {given}" if given else family
-        return Author(name=name, given=given, family=family)
+        return Author(name=f"{family}, {given}" if given else family, given=given,
+                      family=family)
     if not isinstance(item, dict):
         return None
     f = _fields(item)
@@ -278,8 +278,9 @@ def paper_record(obj: dict, path: str, line: int, fmt: str) -> PaperRecord | Non
     record = PaperRecord(title=title, abstract=abstract, sources=[SourceRef(path, line, fmt)])
     record.authors, record.authors_complete = _authors(_get(f, AUTHOR_KEYS))
     record.date = next((d for k in DATE_KEYS if (d := _date(f.get(k)))), None)
-    if record.date is None and isinstance(f.get("versions"), list) and f["versions"]:
-        first = f["versions"][0]
+    versions = f.get("versions")
+    if record.date is None and isinstance(versions, list) and versions:
+        first = versions[0]
         record.date = _date(_fields(first).get("created")) if isinstance(first, dict) else None
     doi = _text(_get(f, DOI_KEYS)) or _text(ids.get("doi"))
     if doi and (m := _DOI_RE.search(doi)):
@@ -295,8 +296,8 @@ def paper_record(obj: dict, path: str, line: int, fmt: str) -> PaperRecord | Non
         record.pmcid = f"PMC{m[1]}"
     urls = [u for k in URL_KEYS if (u := _text(f.get(k)))]
     for key in ("primarylocation", "openaccesspdf", "bestoalocation"):
-        if isinstance(f.get(key), dict):
-            g = _fields(f[key])
+        if isinstance(location := f.get(key), dict):
+            g = _fields(location)
             urls += [u for k in ("landingpageurl", "url", "pdfurl") if (u := _text(g.get(k)))]
     urls = [u for u in urls if u.startswith(("http://", "https://"))]
     if record.arxiv is None:

@@ -45,14 +45,16 @@ def _object(ref: dict[str, object]) -> dict[str, object]:
                 return _latex(value.strip())
         return None
 
-    authors = ref.get("authors") or ref.get("first_authors") or []
+    def strings(value: object) -> list[str]:  # rispy gives the AU, A1 and KW tags as lists
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
     obj: dict[str, object] = {
         "title": text("title", "primary_title", "translated_title"),
         "abstract": text("abstract", "notes_abstract"),
-        "authors": [_latex(a) for a in authors if isinstance(a, str)],
+        "authors": [_latex(a) for a in strings(ref.get("authors") or ref.get("first_authors"))],
         "doi": text("doi"),
         "url": text("urls"),
-        "keywords": [_latex(k) for k in ref.get("keywords") or [] if isinstance(k, str)],
+        "keywords": [_latex(k) for k in strings(ref.get("keywords"))],
         "venue": text("journal_name", "secondary_title", "alternate_title3", "alternate_title1"),
     }
     date = text("date", "publication_year", "year")

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from xml.sax import SAXParseException
 from xml.sax.handler import ContentHandler, feature_external_ges, feature_namespaces
+from xml.sax.xmlreader import Locator
 
 from defusedxml import DefusedXmlException
 from defusedxml.expatreader import create_parser
@@ -36,9 +37,13 @@ class _RecordBuilder(ContentHandler):
         self.stack: list[ET.Element] = []
         self.start_line = 0
         self.done: list[tuple[int, ET.Element]] = []
+        self.locator: Locator | None = None
+
+    def setDocumentLocator(self, locator: Locator) -> None:  # noqa: N802 (SAX API)
+        self.locator = locator
 
     def line(self) -> int:
-        return self._locator.getLineNumber() if self._locator is not None else 0
+        return (self.locator.getLineNumber() or 0) if self.locator is not None else 0
 
     def startElementNS(self, name, qname, attrs) -> None:  # noqa: N802 (SAX API)
         tag = _tag(name)
