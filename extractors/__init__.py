@@ -21,7 +21,7 @@ from kg.extractors.words import sentence_of
 from kg.records import Mention, PaperRecord
 
 # bump when a rule changes what is extracted: part of the PROV run IRI
-RULES_VERSION = "3"
+RULES_VERSION = "4"
 RULE_STAGES = ("kg_abbreviations", "kg_vocabulary", "kg_names", "kg_candidates")
 _PLURAL = {"model": "models", "dataset": "datasets", "modality": "modalities", "task": "tasks"}
 

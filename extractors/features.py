@@ -10,6 +10,8 @@ model over them, so a feature costs one dictionary lookup.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from functools import lru_cache
 
 from spacy.strings import get_string_id
 
@@ -49,6 +51,7 @@ class _Ids(dict):
 FEATURE_IDS = _Ids()
 
 
+@lru_cache(maxsize=1 << 16)
 def word_shape(word: str) -> str:
     """"MedSAM" -> "XxX", "U-Net" -> "X-Xx", "KiTS21" -> "XxXd": runs collapsed."""
     chars = []
@@ -66,8 +69,6 @@ def word_shape(word: str) -> str:
 
 def _span_words(st: DocState, start: int, end: int) -> tuple[int, int]:
     """Index range of the words inside [start, end)."""
-    from bisect import bisect_left
-
     w = st.words
     assert w is not None
     a = bisect_left(w.starts, start)

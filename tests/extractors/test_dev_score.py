@@ -17,3 +17,14 @@ def test_dev_set_thresholds(shared_corpus):
     assert result["model"]["precision"] >= 0.85 and result["model"]["f1"] >= 0.85
     assert result["dataset"]["precision"] >= 0.85 and result["dataset"]["f1"] >= 0.85
     assert result["modality"]["f1"] >= 0.95
+
+
+def test_miccai_dev_set_thresholds(shared_corpus):
+    """808 real MICCAI 2025 papers as JSON lines, read as a user's file is."""
+    miccai = shared_corpus / "miccai"
+    result = evaluate(miccai / "gold-miccai-dev.jsonl",
+                      predictions(miccai / "miccai2025-dev.jsonl"))
+    assert result["papers"]["found"] == result["papers"]["gold"] == 808
+    assert result["model"]["precision"] >= 0.85 and result["model"]["f1"] >= 0.85
+    assert result["dataset"]["precision"] >= 0.85 and result["dataset"]["f1"] >= 0.85
+    assert result["modality"]["f1"] >= 0.95
