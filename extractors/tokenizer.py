@@ -10,8 +10,9 @@ access on spaCy tokens would cost more than the whole matching.
 from __future__ import annotations
 
 import re
-from itertools import accumulate, compress
+from itertools import compress
 
+from spacy.attrs import IDX
 from spacy.tokens import Doc
 from spacy.util import registry
 from spacy.vocab import Vocab
@@ -104,12 +105,7 @@ class Tokenizer:
         assert w is not None
         tokens, spaces = doc_words(text, w.starts, w.ends, w.words)
         doc = Doc(self.vocab, words=tokens, spaces=spaces)
-        state.token_starts = list(accumulate(map(len, tokens), initial=0))
-        # add the trailing spaces: token i starts after i spaces at most
-        if any(spaces):
-            shift = list(accumulate(spaces, initial=0))
-            state.token_starts = [a + b for a, b in zip(state.token_starts, shift, strict=True)]
-        state.token_starts.pop()
+        state.token_starts = doc.to_array(IDX).tolist()  # one C pass
         doc.user_data[STATE_KEY] = state
         return doc
 
