@@ -76,15 +76,11 @@ def _span_words(st: DocState, start: int, end: int) -> tuple[int, int]:
     return a, b
 
 
-def group_features(st: DocState, group: Group) -> list[str]:
-    """The named features of one candidate entity."""
-    w = st.words
-    assert w is not None
-    rep = group.representative
-    name = rep.surface
+@lru_cache(maxsize=1 << 16)
+def form_features(name: str) -> tuple[str, ...]:
+    """What the written form alone says (names repeat across papers: computed once)."""
     words = name.split()
-    f = ["bias", f"n={min(len(words), 5)}", f"verdict={group.verdict[0] if group.verdict else '-'}",
-         f"guess={group.kind}", f"mentions={min(len(group.members), 4)}"]
+    f = [f"n={min(len(words), 5)}"]
     last = words[-1] if words else ""
     first = words[0] if words else ""
     f += [f"last={last.lower()}", f"first={first.lower()}", f"suf3={last[-3:].lower()}",
@@ -107,6 +103,18 @@ def group_features(st: DocState, group: Group) -> list[str]:
         ("suffix", has_name_suffix(name)), ("dsshape", looks_like_dataset(name)),
         ("description", is_description(name)), ("generic", is_generic(name)),
         ("digit", any(ch.isdigit() for ch in name)), ("hyphen", "-" in name),
+    )
+    f += [k for k, on in flags if on]
+    return tuple(f)
+
+
+def group_features(st: DocState, group: Group) -> list[str]:
+    """The named features of one candidate entity."""
+    rep = group.representative
+    f = ["bias", f"verdict={group.verdict[0] if group.verdict else '-'}",
+         f"guess={group.kind}", f"mentions={min(len(group.members), 4)}",
+         *form_features(rep.surface)]
+    flags = (
         ("intitle", any(c.end <= st.title_end for c in group.members)),
         ("defined", group.long_form is not None),
         ("proposed", any(c.role == "proposed" for c in group.members)),
