@@ -42,8 +42,12 @@ if TYPE_CHECKING:
 STARTUP_TIMEOUT = 30.0
 _PR_SET_PDEATHSIG = 1
 _EXIT_MEMORY = 70  # a worker that hit its memory limit in Python code exits with this
-# How a worker is started: a fresh interpreter running worker_main().
-_ENTRY = "from kg.sandbox import worker_main; worker_main()"
+# How a worker is started: a fresh interpreter running worker_main(). `python -c` puts the
+# working directory first on sys.path; it is dropped so that the worker imports the kg its
+# parent runs, not a source checkout it happens to be started in (whose kg/ lacks the
+# folders pyproject.toml maps into the package).
+_ENTRY = ("import sys\nif sys.path and sys.path[0] == '':\n    del sys.path[0]\n"
+          "from kg.sandbox import worker_main\nworker_main()")
 
 
 class QueryTimeout(QueryError):

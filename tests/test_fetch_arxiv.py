@@ -23,7 +23,7 @@ from kg.sources import iter_records
 from kg.store import open_store
 
 QUERY = "cat:eess.IV AND abs:segmentation"
-KG = [sys.executable, "-c", "from kg.cli import main; main()"]
+KG = [str(Path(sys.executable).parent / "kg")]  # the console script of this venv
 
 
 def kg(*args) -> object:
