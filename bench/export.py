@@ -1,6 +1,6 @@
 """Export speed: `kg export` formats through kg.outputs.export, in triples/s.
 
-    .venv/bin/python bench/export.py --store /tmp/medimg-kg-bench/store-100000
+    .venv/bin/python bench/export.py --store /tmp/medimg-kg-bench/store-jsonl-100000-grouped
 
 The store is opened read-only, as `kg export` opens it, and each export is one pass over
 the default graph (the facts; the counts' named graphs are not exported). Printed per

@@ -1,7 +1,7 @@
 """Latency of every named question (kg/queries/*.rq) on stores built by `kg build`.
 
-    .venv/bin/python bench/queries.py --store /tmp/medimg-kg-bench/store-100000 \\
-        --same-graph /tmp/medimg-kg-bench/store-5000
+    .venv/bin/python bench/queries.py --store /tmp/medimg-kg-bench/store-jsonl-100000-grouped \\
+        --same-graph /tmp/medimg-kg-bench/store-jsonl-5000
 
 --store: each question runs --repeat times on the on-disk store (read-only, as `kg query`
 and `kg serve` open it); p50/p95 in ms, with the CPU-seconds the runs took.

@@ -1,7 +1,8 @@
 """End-to-end build throughput, CPU and peak memory, variants side by side in one run.
 
-    .venv/bin/python bench/throughput.py --sizes 20000 100000 --workers 2
-    .venv/bin/python bench/throughput.py --sizes 20000 --variants per-batch grouped lenient
+    .venv/bin/python bench/throughput.py --sizes 20000 100000 --workers 2 --format jsonl
+    .venv/bin/python bench/throughput.py --sizes 20000 --format jsonl \\
+        --variants per-batch grouped lenient
 
 For each size and variant: generate a corpus (bench/generate.py, cached under --workdir),
 build it into a fresh store in a child process (the build of `kg build`, through
@@ -171,7 +172,12 @@ def main(argv: list[str] | None = None) -> None:
     for size in args.sizes:
         corpus = args.workdir / f"corpus-{args.format}-{size}"
         if not corpus.is_dir():
-            generate(corpus, size, args.format, sentences=sentences)
+            # Written under a temporary name: an interrupted run must not leave a partial
+            # corpus that the next run would take for a whole one.
+            partial = corpus.with_name(corpus.name + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            generate(partial, size, args.format, sentences=sentences)
+            partial.rename(corpus)
         for variant in args.variants:
             store = args.workdir / f"store-{args.format}-{size}-{variant}"
             run = run_build(corpus, store, args.workers, args.batch_size, variant)
