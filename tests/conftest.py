@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import signal
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -11,6 +12,12 @@ import pytest
 from kg import DEFAULT_BASE
 from kg.counts import refresh_counts
 from kg.store import open_store
+
+# A job started in the background by a non-interactive shell (nohup, `cmd &` in a CI script)
+# ignores SIGINT, and its children inherit that: the tests that press Ctrl-C on kg would then
+# test nothing. With a handler here, every process the tests start gets the default again.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
