@@ -100,7 +100,7 @@ class Text:
 
 def _valid(t: Text, a: int, b: int, strict: bool) -> bool:
     """Is words[a:b] a plausible name? `strict` asks for a name shape when single."""
-    ws = [t.ws[k] for k in range(a, b)]
+    ws = t.ws[a:b]
     if not ws or ws[0].lower() in STOP_CAPS or all(is_generic(w) for w in ws):
         return False
     if is_generic(" ".join(ws)):
@@ -276,7 +276,7 @@ def _candidate(t: Text, a: int, b: int, kind: str, conf: float, rule: str, stric
 
 def _plausible(t: Text, a: int, b: int) -> bool:
     """Could words[a:b] be a name at all? (the weak test: the classifier decides)"""
-    ws = [t.ws[k] for k in range(a, b)]
+    ws = t.ws[a:b]
     if not ws or len(ws) > MAX_NAME_WORDS or ws[0].lower() in STOP_CAPS:
         return False
     if all(w.isdigit() for w in ws):
@@ -391,12 +391,7 @@ def weak_shapes(t: Text) -> list[Candidate]:
     """Words shaped like names but not strongly: an acronym with digits or a lower-case
     tail ("ABC2", "XYZv2"), a compound with capitals ("AB-Fuse", "Foo-500"), an acronym
     of three letters or more. Weak: most are abbreviations of other things."""
-    out = []
-    for i in compress(range(t.n), map(_WEAK_SHAPE.__getitem__, t.ws)):
-        word = t.ws[i]
-        kind = "dataset" if looks_like_dataset(word) else "model"
-        out.append(Candidate(t.starts[i], t.ends[i], word, kind, 0.5, NAME, "shape-weak", 0))
-    return out
+    return _shaped(t, _WEAK_SHAPE, 0.5, "shape-weak", 0)
 
 
 def list_mates(t: Text, known: list[Candidate]) -> list[Candidate]:
@@ -430,7 +425,6 @@ def _title_name(t: Text) -> list[Candidate]:
     """"ZorbSeg: ..." or "QUILL - ...": a paper title that opens with its method's name."""
     if not t.title_end or not t.n:
         return []
-    k = 0
     b = 0
     while b < t.n and b < 4 and is_namey(t.ws[b]) and (
         b == 0 or t.gap(b - 1) in (" ", "-")
@@ -441,10 +435,10 @@ def _title_name(t: Text) -> list[Candidate]:
     gap = t.gap(b - 1)
     if not gap.lstrip().startswith((":", "- ")) and not gap.startswith(":"):
         return []
-    ws = [t.ws[j] for j in range(k, b)]
+    ws = t.ws[:b]
     if len(ws) == 1 and is_plain_title(ws[0]) and ws[0].lower() in STOP_CAPS:
         return []
-    if any(is_generic(x) for x in ws) or not _valid(t, k, b, strict=False):
+    if any(is_generic(x) for x in ws) or not _valid(t, 0, b, strict=False):
         return []
     if len(ws) > 1 and all(is_plain_title(x) for x in ws):
         return []  # "Towards Better Masks: ...": a phrase, not a name
@@ -452,16 +446,23 @@ def _title_name(t: Text) -> list[Candidate]:
     kind = "dataset" if any(h in title for h in ("dataset", "benchmark", "database", "corpus",
                                                  "challenge")) \
         and not any(h in title for h in (" model", "network", "framework")) else "model"
-    return [_span(t, k, b, kind, 0.8, "title", 2, role="proposed")]
+    return [_span(t, 0, b, kind, 0.8, "title", 2, role="proposed")]
 
 
 def _shapes(t: Text) -> list[Candidate]:
     """Words whose shape alone says "name": ZorbNeXt, K7QX-Net, ScanBank-160K."""
+    return _shaped(t, _SHAPE, 0.6, "shape", 1)
+
+
+def _shaped(t: Text, shaped: dict[str, bool], confidence: float, rule: str,
+            strength: int) -> list[Candidate]:
+    """One candidate per word that `shaped` (a cache: word -> bool) accepts."""
     out = []
-    for i in compress(range(t.n), map(_SHAPE.__getitem__, t.ws)):
+    for i in compress(range(t.n), map(shaped.__getitem__, t.ws)):
         word = t.ws[i]
         kind = "dataset" if looks_like_dataset(word) else "model"
-        out.append(Candidate(t.starts[i], t.ends[i], word, kind, 0.6, NAME, "shape", 1))
+        out.append(Candidate(t.starts[i], t.ends[i], word, kind, confidence, NAME, rule,
+                             strength))
     return out
 
 

@@ -98,6 +98,17 @@ class Report:
     summary_query: str
     sections: list[Section]
 
+    def summary_counts(self) -> list[tuple[str, str]]:
+        """(name, value) of the summary's counts, as both report formats show them."""
+        s = self.summary
+        first, last = s.get("first_date"), s.get("last_date")
+        counted = [("Papers", "papers"), ("Source listings", "source_files"),
+                   ("People", "people"), ("Models", "models"), ("Datasets", "datasets"),
+                   ("Modalities", "modalities"), ("Tasks", "tasks")]
+        rows = [(name, f"{s.get(key) or 0:,}") for name, key in counted]
+        rows.insert(1, ("Dates", f"{first} \u2013 {last}" if first else "none"))
+        return rows
+
 
 # --- queries ---------------------------------------------------------------------------
 

@@ -83,16 +83,8 @@ def _id(section: Section) -> str:
 def _summary(report: Report) -> str:
     s = report.summary
     papers = s.get("papers") or 0
-    first, last = s.get("first_date"), s.get("last_date")
     cards = [
-        ("Papers", f"{papers:,}"),
-        ("Dates", f"{first} \u2013 {last}" if first else "none"),
-        ("Source listings", f"{s.get('source_files') or 0:,}"),
-        ("People", f"{s.get('people') or 0:,}"),
-        ("Models", f"{s.get('models') or 0:,}"),
-        ("Datasets", f"{s.get('datasets') or 0:,}"),
-        ("Modalities", f"{s.get('modalities') or 0:,}"),
-        ("Tasks", f"{s.get('tasks') or 0:,}"),
+        *report.summary_counts(),
         ("Release code", f"{(s.get('code_share') or 0):.1%}"),
     ]
     items = "".join(

@@ -75,17 +75,9 @@ def escape(text: Any) -> str:
 
 def _summary(report: Report) -> list[str]:
     s = report.summary
-    papers = s.get("papers") or 0
-    first, last = s.get("first_date"), s.get("last_date")
     rows = [
-        ("Papers", f"{papers:,}"),
-        ("Dates", f"{first} to {last}" if first else "none"),
-        ("Source listings", f"{s.get('source_files') or 0:,} ({s.get('source_formats') or ''})"),
-        ("People", f"{s.get('people') or 0:,}"),
-        ("Models", f"{s.get('models') or 0:,}"),
-        ("Datasets", f"{s.get('datasets') or 0:,}"),
-        ("Modalities", f"{s.get('modalities') or 0:,}"),
-        ("Tasks", f"{s.get('tasks') or 0:,}"),
+        *report.summary_counts(),
+        ("Source formats", s.get("source_formats") or ""),
         ("Papers with code", f"{s.get('papers_with_code') or 0:,} "
                              f"({(s.get('code_share') or 0):.1%})"),
         ("Records skipped by the build", "not recorded in the store (see `kg build`'s summary)"),
