@@ -29,7 +29,7 @@ from thinc.api import Logistic, Model, Ops, SparseLinear_v2, chain, get_current_
 from thinc.types import Floats2d, Ragged
 
 from kg.extractors.features import feature_ids, group_features
-from kg.extractors.state import state, token_span
+from kg.extractors.state import state
 
 IGNORE_KEY = "kg_ignore"
 LABELS = {"MODEL": "model", "DATASET": "dataset"}
@@ -42,7 +42,7 @@ def representative_tokens(doc: Doc) -> list[tuple[int, int]]:
         out = []
         for group in st.groups:
             rep = group.representative
-            out.append(token_span(doc, rep.start, rep.end))
+            out.append(st.token_range(rep.start, rep.end))
         st.group_tokens = out
     return st.group_tokens
 
@@ -126,24 +126,28 @@ class CandidateClassifier(SpanCategorizer):
     def set_annotations(self, docs: Iterable[Doc], indices_scores) -> None:
         indices, scores = indices_scores
         labels = list(self.labels)
+        kinds = [LABELS[label] for label in labels]
+        threshold = self.cfg["threshold"]
+        # plain floats: indexing a numpy row per group costs more than the whole conversion
+        all_rows = scores.tolist()
+        all_spans = indices.dataXd.tolist()
         offset = 0
         for i, doc in enumerate(docs):
             st = state(doc)
             n = int(indices.lengths[i])
             by_tokens = {span: g for g, span in enumerate(representative_tokens(doc))}
-            rows = indices[i].dataXd.tolist() if n else []
             spans = []
-            for j, (start, end) in enumerate(rows):
+            for j in range(offset, offset + n):
+                start, end = all_spans[j]
                 g = by_tokens.get((start, end))
                 if g is None:
                     continue
-                row = scores[offset + j]
+                row = all_rows[j]
                 group = st.groups[g]
-                group.scores = {LABELS[label]: float(row[k]) for k, label in enumerate(labels)}
-                best = int(row.argmax())
-                if float(row[best]) >= self.cfg["threshold"]:
-                    spans.append(doc[start:end])
-                    spans[-1].label_ = labels[best]
+                group.scores = dict(zip(kinds, row, strict=True))
+                best = max(range(len(row)), key=row.__getitem__)
+                if row[best] >= threshold:
+                    spans.append(Span(doc, start, end, label=labels[best]))
             offset += n
             doc.spans[self.key] = spans
 

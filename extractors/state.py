@@ -43,6 +43,15 @@ class DocState:
         self.rules_done = False  # set by kg_candidates; a reused state skips the rules
         self._sentences: list[int] | None = None
 
+    def token_range(self, start: int, end: int) -> tuple[int, int]:
+        """Token range covering characters [start, end): exact on the extractor's words,
+        which are token boundaries of its tokenizer; widened to whole tokens otherwise."""
+        starts = self.token_starts
+        assert starts is not None
+        first = bisect_right(starts, start) - 1
+        last = bisect_left(starts, end)
+        return max(first, 0), max(last, first + 1)
+
     def sentence_starts(self) -> list[int]:
         if self._sentences is None:
             self._sentences = sentence_starts(self.text)
@@ -62,10 +71,5 @@ def state(doc: Doc) -> DocState:
 
 
 def token_span(doc: Doc, start: int, end: int) -> tuple[int, int]:
-    """Token range covering characters [start, end): exact on the extractor's words, which
-    are token boundaries of its tokenizer; widened to whole tokens otherwise."""
-    starts = state(doc).token_starts
-    assert starts is not None
-    first = bisect_right(starts, start) - 1
-    last = bisect_left(starts, end)
-    return max(first, 0), max(last, first + 1)
+    """Token range covering characters [start, end) of the doc (DocState.token_range)."""
+    return state(doc).token_range(start, end)

@@ -18,7 +18,7 @@ from spacy.util import registry
 from spacy.vocab import Vocab
 
 from kg.extractors.state import STATE_KEY, DocState
-from kg.extractors.words import split
+from kg.extractors.words import Words, split
 
 _PIECES = re.compile(r"\s+|\S+")
 
@@ -51,26 +51,22 @@ class _GapCache(dict):
 _GAPS = _GapCache()
 
 
-def doc_words(text: str, starts: list[int], ends: list[int],
-              words: list[str]) -> tuple[list[str], list[bool]]:
-    """Tokens and trailing-space flags covering `text` exactly, word boundaries kept.
+def doc_words(words: Words) -> tuple[list[str], list[bool]]:
+    """Tokens and trailing-space flags covering the text exactly, word boundaries kept.
 
     Most gaps are one space: the lists start as the words with "followed by one space"
     flags (built in C), and only the other gaps insert tokens, from the end so that
     earlier indices stay valid."""
-    if not words:
-        lead, more, flags = _GAPS[text]
-        return ([" ", *more], [False, *flags]) if lead else (list(more), list(flags))
-    after = [text[a:b] for a, b in zip(ends, [*starts[1:], len(text)], strict=True)]
-    tokens = list(words)
-    spaces = list(map(" ".__eq__, after))
-    for i in reversed(list(compress(range(len(after)), map(_odd, after)))):
-        lead, more, flags = _GAPS[after[i]]
+    gaps = words.gaps
+    tokens = list(words.words)
+    spaces = list(map(" ".__eq__, gaps))
+    for i in reversed(list(compress(range(len(gaps)), map(_ODD.__getitem__, gaps)))):
+        lead, more, flags = _GAPS[gaps[i]]
         spaces[i] = lead
         tokens[i + 1:i + 1] = more
         spaces[i + 1:i + 1] = flags
-    if starts[0]:
-        lead, more, flags = _GAPS[text[:starts[0]]]
+    if words.lead:
+        lead, more, flags = _GAPS[words.lead]
         if lead:
             more, flags = [" ", *more], [False, *flags]
         tokens[0:0] = more
@@ -78,8 +74,33 @@ def doc_words(text: str, starts: list[int], ends: list[int],
     return tokens, spaces
 
 
-def _odd(gap: str) -> bool:
-    return gap != " " and gap != ""
+class _OddGaps(dict):
+    """gap -> does it hold more than one space (so it makes tokens of its own)?"""
+
+    def __missing__(self, gap: str) -> bool:
+        odd = gap != " " and gap != ""
+        if len(self) < 1 << 16:
+            self[gap] = odd
+        return odd
+
+
+_ODD = _OddGaps()
+
+
+class _Orths(dict):
+    """token text -> its hash in the vocab's StringStore. spaCy makes a Doc from these
+    ids several times faster than from strings (it skips hashing every token again); the
+    StringStore keeps every token's string either way."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        super().__init__()
+        self.strings = vocab.strings
+
+    def __missing__(self, token: str) -> int:
+        orth = self.strings.add(token)
+        if len(self) < 1 << 18:
+            self[token] = orth
+        return orth
 
 
 # Training (training.py) sees the same texts every epoch: it sets this to a dict, and each
@@ -92,6 +113,7 @@ class Tokenizer:
 
     def __init__(self, vocab: Vocab) -> None:
         self.vocab = vocab
+        self._orths = _Orths(vocab)
 
     def __call__(self, text: str) -> Doc:
         cache = TRAINING_CACHE
@@ -103,8 +125,9 @@ class Tokenizer:
                 cache[text] = state
         w = state.words
         assert w is not None
-        tokens, spaces = doc_words(text, w.starts, w.ends, w.words)
-        doc = Doc(self.vocab, words=tokens, spaces=spaces)
+        tokens, spaces = doc_words(w)
+        orths = list(map(self._orths.__getitem__, tokens))
+        doc = Doc(self.vocab, words=orths, spaces=spaces)
         state.token_starts = doc.to_array(IDX).tolist()  # one C pass
         doc.user_data[STATE_KEY] = state
         return doc

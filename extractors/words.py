@@ -72,12 +72,14 @@ _AFTER_STOP = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789([\"'")
 
 @dataclass(slots=True)
 class Words:
-    """Parallel lists: start and end offsets, the word, its lower case."""
+    """Parallel lists: start and end offsets, the word, its lower case, the gap after it."""
 
     starts: list[int]
     ends: list[int]
     words: list[str]
     lowers: list[str]
+    gaps: list[str]  # the text after each word, up to the next word (or the end)
+    lead: str  # the text before the first word
 
     def __len__(self) -> int:
         return len(self.words)
@@ -180,21 +182,34 @@ def split(text: str) -> Words:
     """Words of `text`; a trailing possessive "'s" is not part of a word."""
     parts = _SPLIT.split(text)
     offsets = list(accumulate(map(len, parts)))
-    starts, ends, words = offsets[0:-1:2], offsets[1::2], parts[1::2]
+    starts, ends, words, gaps = offsets[0:-1:2], offsets[1::2], parts[1::2], parts[2::2]
+    lead = parts[0]
     fixes = list(map(_FIXES.__getitem__, words))
     fix = {i: fixes[i] for i in compress(range(len(words)), fixes)}
     if "/" in text:
         for a, b in _urls(text):
             for i in range(bisect_left(starts, a), bisect_left(starts, b)):
                 fix[i] = []
-    # from the end, so earlier indices stay valid; slice assignment moves memory in C
+    # from the end, so earlier indices stay valid and the word after i is already final;
+    # slice assignment moves memory in C
     for i in sorted(fix, reverse=True):
         at = starts[i]
-        parts = fix[i]
-        starts[i:i + 1] = [at + p[0] for p in parts]
-        ends[i:i + 1] = [at + p[1] for p in parts]
-        words[i:i + 1] = [p[2] for p in parts]
-    return Words(starts, ends, words, list(map(str.lower, words)))
+        nxt = starts[i + 1] if i + 1 < len(starts) else len(text)
+        pieces = fix[i]
+        starts[i:i + 1] = [at + p[0] for p in pieces]
+        ends[i:i + 1] = [at + p[1] for p in pieces]
+        words[i:i + 1] = [p[2] for p in pieces]
+        following = [at + p[0] for p in pieces[1:]] + [nxt]  # where each piece's gap ends
+        gaps[i:i + 1] = [text[at + p[1]:b] for p, b in zip(pieces, following, strict=False)]
+        # a dropped word (a URL) or a dropped lead ("models-" of "models-MobileNet") joins
+        # the gap before it
+        if not pieces or pieces[0][0]:
+            begin = at + pieces[0][0] if pieces else nxt
+            if i:
+                gaps[i - 1] = text[ends[i - 1]:begin]
+            else:
+                lead = text[:begin]
+    return Words(starts, ends, words, list(map(str.lower, words)), gaps, lead)
 
 
 def split_words(text: str) -> list[tuple[int, int, str]]:
