@@ -160,12 +160,14 @@ def parse_named_query(name: str, text: str) -> NamedQuery:
 
 
 def parse_param(spec: str) -> tuple[str, str]:
-    """`key=value` (value may contain `=`) as a pair; a usage error otherwise."""
+    """`key=value` (value may contain `=`) as a pair; a usage error otherwise. The value
+    loses surrounding whitespace: one copied from a CSV answer ends in "\r" (CSV lines end
+    in CRLF) and would silently match nothing."""
     key, sep, value = spec.partition("=")
     key = key.strip()
     if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
         raise QueryError(f"parameter {spec!r} is not of the form key=value")
-    return key, value
+    return key, value.strip()
 
 
 def param_term(value: str) -> ox.NamedNode | ox.Literal:

@@ -309,6 +309,7 @@ def test_bind_errors() -> None:
     with pytest.raises(QueryError, match="not of the form key=value"):
         q.parse_param("novalue")
     assert q.parse_param("key=a=b") == ("key", "a=b")
+    assert q.parse_param("author= Ma D\r") == ("author", "Ma D")
 
 
 def test_unknown_named_query() -> None:
@@ -413,9 +414,10 @@ def test_cli_list() -> None:
     assert "  --param modality=... (optional)  imaging modality" in result.output
 
 
-def test_cli_named_question(store_path: Path) -> None:
+@pytest.mark.parametrize("value", ["BraTS", "BraTS\r"])  # "\r": copied from a CSV answer
+def test_cli_named_question(store_path: Path, value: str) -> None:
     result = invoke("query", "--store", str(store_path), "--name", "models-with-dataset",
-                    "--param", "dataset=BraTS", "--format", "csv")
+                    "--param", f"dataset={value}", "--format", "csv")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "model,name,papers",
