@@ -295,10 +295,11 @@ def make_groups(final: list[Candidate], union: _Union, links: list[Link]) -> lis
     for i, c in enumerate(final):
         members[union.find(i)].append(c)
     long_ids = {id(lc): (lc, sc) for lc, sc in links}
+    long_set = set(long_ids)
     groups = []
     for group in members.values():
         link = next((long_ids[id(c)] for c in group if id(c) in long_ids), None)
-        verdict = _entity(group, set(long_ids))
+        verdict = _entity(group, long_set)
         kind = verdict[0] if verdict else _guess_kind(group)
         name = verdict[2] if verdict else (link[0].surface if link else max(
             group, key=lambda c: (c.strength, -c.start)).surface)
