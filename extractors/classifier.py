@@ -145,11 +145,13 @@ class CandidateClassifier(SpanCategorizer):
                 row = all_rows[j]
                 group = st.groups[g]
                 group.scores = dict(zip(kinds, row, strict=True))
-                best = max(range(len(row)), key=row.__getitem__)
-                if row[best] >= threshold:
-                    spans.append(Span(doc, start, end, label=labels[best]))
+                if st.write_spans:
+                    best = max(range(len(row)), key=row.__getitem__)
+                    if row[best] >= threshold:
+                        spans.append(Span(doc, start, end, label=labels[best]))
             offset += n
-            doc.spans[self.key] = spans
+            if st.write_spans:
+                doc.spans[self.key] = spans
 
     def _get_aligned_spans(self, eg: Example) -> list[Span]:
         # Training docs come from the same tokenizer as the reference docs (training.py):

@@ -117,9 +117,10 @@ class CandidatesComponent:
             st.fixed, st.groups = resolve(st.text, st.candidates, st.definitions,
                                           self.vocab, st.sentence_starts, st.words)
             st.rules_done = True
-        doc.spans[CANDIDATES_KEY] = self.writer.spans(doc, st, (
-            (c.start, c.end, (group.kind or "model").upper(), f"g{g}")
-            for g, group in enumerate(st.groups) for c in group.members))
+        if st.write_spans:
+            doc.spans[CANDIDATES_KEY] = self.writer.spans(doc, st, (
+                (c.start, c.end, (group.kind or "model").upper(), f"g{g}")
+                for g, group in enumerate(st.groups) for c in group.members))
         return doc
 
 
@@ -135,8 +136,9 @@ class EntitiesComponent:
         st = state(doc)
         names = decide(st.groups, self.threshold)
         st.entities = sorted([*st.fixed, *names], key=lambda r: (r.start, r.end))
-        doc.spans[ENTITIES_KEY] = self.writer.spans(
-            doc, st, ((r.start, r.end, r.kind.upper(), r.key) for r in st.entities))
+        if st.write_spans:
+            doc.spans[ENTITIES_KEY] = self.writer.spans(
+                doc, st, ((r.start, r.end, r.kind.upper(), r.key) for r in st.entities))
         return doc
 
 

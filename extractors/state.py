@@ -27,7 +27,7 @@ class DocState:
 
     __slots__ = ("text", "title_end", "words", "definitions", "candidates", "groups",
                  "group_tokens", "fixed", "entities", "rules_done", "token_starts",
-                 "_sentences")
+                 "write_spans", "_sentences")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -41,6 +41,8 @@ class DocState:
         self.entities: list[Resolved] = []  # every final mention (kg_entities)
         self.token_starts: list[int] | None = None  # char offset of each token of the Doc
         self.rules_done = False  # set by kg_candidates; a reused state skips the rules
+        # off when the caller reads the results here, not in doc.spans (Extractor.extract)
+        self.write_spans = True
         self._sentences: list[int] | None = None
 
     def token_range(self, start: int, end: int) -> tuple[int, int]:

@@ -133,6 +133,19 @@ def test_results_are_spans_with_labels_and_kb_ids(extractor):
     assert "ZapNet" in {s.text for s in doc.spans["kg_candidates"]}
 
 
+def test_extract_gives_the_mentions_the_pipeline_writes_as_spans(extractor):
+    # extract() skips writing doc.spans (it reads the results directly): same results
+    record = PaperRecord(title="ZapNet: a Network",
+                         abstract="We train ZapNet on the Blip dataset and compare it with "
+                                  "U-Net on CT and MRI scans; ZapNet wins.")
+    doc = extractor.nlp(record.title + "\n\n" + record.abstract)
+    split = len(record.title) + 2
+    spans = [(s.label_.lower(), s.kb_id_, s.start_char - (0 if s.end_char < split else split))
+             for s in doc.spans["kg_entities"]]
+    mentions = [(m.kind, m.entity_key, m.start) for m in extractor.extract([record])[0]]
+    assert len(mentions) >= 5 and mentions == spans
+
+
 def test_repeated_words_are_found_at_every_occurrence(extractor):
     # per-word caches must not lose the second occurrence or its offsets
     text = "Blipformer beats U-Net. Later, Blipformer and U-Net-based Blipformer agree."
