@@ -71,7 +71,3 @@ def state(doc: Doc) -> DocState:
         st.token_starts = [t.idx for t in doc]  # a doc from another tokenizer
     return st
 
-
-def token_span(doc: Doc, start: int, end: int) -> tuple[int, int]:
-    """Token range covering characters [start, end) of the doc (DocState.token_range)."""
-    return state(doc).token_range(start, end)

@@ -75,7 +75,7 @@ def doc_words(words: Words) -> tuple[list[str], list[bool]]:
 
 
 class _OddGaps(dict):
-    """gap -> does it hold more than one space (so it makes tokens of its own)?"""
+    """gap -> is it anything but one space or nothing (so it makes tokens of its own)?"""
 
     def __missing__(self, gap: str) -> bool:
         odd = gap != " " and gap != ""
