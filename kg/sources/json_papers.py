@@ -83,8 +83,12 @@ class _Scanner:
         self.chunks = iter(chunks)
         self.limit = limit
         self.document_limit = document_limit
+        # The text not yet consumed is buf[start:]: consuming a value moves `start` instead
+        # of copying the rest of the chunk (a copy per value made reading quadratic in the
+        # chunk size); the consumed part is dropped when the next chunk is appended.
         self.buf = ""
-        self.line = 1  # line number at buf[0]
+        self.start = 0
+        self.line = 1  # line number at buf[start]
         self.eof = False
 
     def _more(self) -> bool:
@@ -94,54 +98,60 @@ class _Scanner:
         if piece is None:
             self.eof = True
             return False
-        self.buf += piece
+        self.buf = self.buf[self.start:] + piece
+        self.start = 0
         return True
 
+    def _size(self) -> int:
+        return len(self.buf) - self.start
+
     def _drop(self, upto: int) -> None:
-        self.line += self.buf.count("\n", 0, upto)
-        self.buf = self.buf[upto:]
+        self.line += self.buf.count("\n", self.start, self.start + upto)
+        self.start += upto
 
     def _skip_space(self, extra: str = "") -> str | None:
         """Drop white space (and `extra` characters); the next character, None at the end."""
         while True:
-            i = 0
-            while i < len(self.buf) and (self.buf[i] in " \t\r\n" or self.buf[i] in extra):
+            buf, i, end = self.buf, self.start, len(self.buf)
+            while i < end and (buf[i] in " \t\r\n" or buf[i] in extra):
                 i += 1
-            self._drop(i)
-            if self.buf:
-                return self.buf[0]
+            self._drop(i - self.start)
+            if self.start < len(self.buf):
+                return self.buf[self.start]
             if not self._more():
                 return None
 
     def _value_end(self, limit: int) -> tuple[int, bool] | None:
-        """(end of the value at buf[0], whether it was too large); None when the text ends
-        first. A value over the limit is dropped as it is scanned, never held whole."""
-        first = self.buf[0]
+        """(end of the value at buf[start], counted from there, and whether it was too
+        large); None when the text ends first. A value over the limit is dropped as it is
+        scanned, never held whole."""
+        first = self.buf[self.start]
         if first not in "[{\"":
             while True:
-                m = _SCALAR_END_RE.search(self.buf)
+                m = _SCALAR_END_RE.search(self.buf, self.start)
                 if m:
-                    return m.start(), False
-                if len(self.buf) > limit:
-                    return len(self.buf), True
+                    return m.start() - self.start, False
+                if self._size() > limit:
+                    return self._size(), True
                 if not self._more():
-                    return len(self.buf), False
+                    return self._size(), False
+        # `pos` counts from `start`, which _more may move (it keeps buf[start:] the same).
         depth, pos, in_string, dropped = 0, 0, False, False
         while True:
-            m = (_STRING_RE if in_string else _STRUCT_RE).search(self.buf, pos)
+            m = (_STRING_RE if in_string else _STRUCT_RE).search(self.buf, self.start + pos)
             if m is None:
-                if len(self.buf) > limit:  # too large: forget what was scanned
-                    self.line += self.buf.count("\n")
-                    self.buf, pos, dropped = "", 0, True
+                if self._size() > limit:  # too large: forget what was scanned
+                    self.line += self.buf.count("\n", self.start)
+                    self.buf, self.start, pos, dropped = "", 0, 0, True
                 else:
-                    pos = len(self.buf)
+                    pos = self._size()
                 if not self._more():
                     return None
                 continue
-            ch, pos = m.group(), m.end()
+            ch, pos = m.group(), m.end() - self.start
             if in_string:
                 if ch == "\\":
-                    if pos >= len(self.buf) and not self._more():
+                    if pos >= self._size() and not self._more():
                         return None
                     pos += 1
                 else:
@@ -184,7 +194,7 @@ class _Scanner:
                 return
             end, too_large = found
             end = max(end, 1)  # a stray "," or "]" is one invalid character, not nothing
-            text = None if too_large else self.buf[:end]
+            text = None if too_large else self.buf[self.start:self.start + end]
             self._drop(end)
             yield line, text, in_array
 
