@@ -113,17 +113,23 @@ def build(
         if reservation.exists:
             batches = _adopting(reservation, batches, base)
         loader: BatchLoader | None = None
-        for result in engine(batches, base):
-            if loader is None:
-                loader = BatchLoader(_start(reservation, _run_mapper(base, result), summary),
+        try:
+            for result in engine(batches, base):
+                if loader is None:
+                    loader = BatchLoader(_start(reservation, _run_mapper(base, result), summary),
+                                         group_quads=group_quads, lenient=lenient)
+                summary.conflicts += loader.add(result)
+                if progress:
+                    progress(len(result.papers))
+            if loader is None:  # no papers: the store still gets the ontology and the run
+                loader = BatchLoader(_start(reservation, _run_mapper(base, None), summary),
                                      group_quads=group_quads, lenient=lenient)
-            summary.conflicts += loader.add(result)
-            if progress:
-                progress(len(result.papers))
-        if loader is None:  # no papers: the store still gets the ontology and the run
-            loader = BatchLoader(_start(reservation, _run_mapper(base, None), summary),
-                                 group_quads=group_quads, lenient=lenient)
-        loader.flush()
+            loader.flush()
+        except BaseException:
+            # Stopped early: a group being loaded lands whole before the store is let go.
+            if loader is not None:
+                loader.close()
+            raise
         store = loader.store
         counting = time.perf_counter()
         refresh_counts(store, base)
