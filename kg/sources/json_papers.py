@@ -74,6 +74,13 @@ def what_it_holds(value: object) -> str:
     return f"a single {type(value).__name__} value"
 
 
+_DECODER = json.JSONDecoder()
+
+
+class _Text(str):
+    """The text of a value the scanner found but did not decode."""
+
+
 class _Scanner:
     """Top-level JSON values of a text, and the elements of top-level arrays, one at a
     time: yields (line, text, in_array), or (line, None, in_array) for a value over the
@@ -167,7 +174,9 @@ class _Scanner:
                 if depth == 0:
                     return pos, dropped
 
-    def values(self) -> Iterator[tuple[int, str | None, bool]]:
+    def values(self) -> Iterator[tuple[int, object, bool]]:
+        """(line, value, in_array): the decoded value, or _Text to decode, None for a value
+        over the size limit, "" where the text ends inside a value."""
         in_array, first = False, True
         while True:
             ch = self._skip_space(",") if in_array else self._skip_space()
@@ -187,8 +196,23 @@ class _Scanner:
             # A paper in an array or a line has the paper limit; a top-level object may be an
             # API page wrapping many papers.
             # (only the first top-level value: JSON Lines after it are papers).
-            found = self._value_end(self.document_limit if first and not in_array else self.limit)
+            limit = self.document_limit if first and not in_array else self.limit
             first = False
+            if ch in "{[":
+                # The usual case, a whole object already in the buffer, is left to the json
+                # module's scanner (C): it finds the end and decodes in one pass. An object
+                # or array cannot end early, so a success is the whole value; anything else
+                # (cut by the chunk's end, invalid, too large) is scanned below.
+                try:
+                    value, end = _DECODER.raw_decode(self.buf, self.start)
+                except (ValueError, RecursionError):
+                    pass
+                else:
+                    if end - self.start <= limit:
+                        self._drop(end - self.start)
+                        yield line, value, in_array
+                        continue
+            found = self._value_end(limit)
             if found is None:
                 yield line, "", in_array
                 return
@@ -196,7 +220,7 @@ class _Scanner:
             end = max(end, 1)  # a stray "," or "]" is one invalid character, not nothing
             text = None if too_large else self.buf[self.start:self.start + end]
             self._drop(end)
-            yield line, text, in_array
+            yield line, _Text(text) if text else text, in_array
 
 
 def _chunks(lines) -> Iterable[str]:
@@ -209,22 +233,24 @@ def read(lines, path: str) -> Iterator[PaperRecord | RecordError]:
     scanner = _Scanner(_chunks(lines), MAX_VALUE_CHARS, MAX_DOCUMENT_CHARS)
     seen_papers = False
     first_value: object = None
-    for line, text, in_array in scanner.values():
-        if text is None:
+    for line, found, in_array in scanner.values():
+        if found is None:
             yield RecordError(path, line, "JSON value over the size limit (4 MiB for a paper); "
                                           "skipped")
             continue
-        if text == "":
+        if found == "":
             yield RecordError(path, line, "truncated JSON: the file ends inside this value")
             continue
-        try:
-            value = json.loads(text)
-        except ValueError as exc:
-            yield RecordError(path, line, f"invalid JSON ({_short(exc)})")
-            continue
-        except RecursionError:
-            yield RecordError(path, line, "invalid JSON (nested too deeply)")
-            continue
+        value = found
+        if isinstance(found, _Text):
+            try:
+                value = json.loads(found)
+            except ValueError as exc:
+                yield RecordError(path, line, f"invalid JSON ({_short(exc)})")
+                continue
+            except RecursionError:
+                yield RecordError(path, line, "invalid JSON (nested too deeply)")
+                continue
         if first_value is None:
             first_value = value
         if is_paper(value):
