@@ -52,6 +52,10 @@ BULK_LIMIT = 1_000_000
 GROUP_QUADS = 400_000
 
 _A = ox.NamedNode(str(RDF.type))
+# A build writes from two threads: bulk loads on the BatchLoader's, renames of stored papers
+# on the reading side (adopt_stored_identities). Oxigraph's bulk loader is not made to run
+# beside a transaction, so they take turns.
+_WRITING = threading.Lock()
 _TEXT_KEYS = (ox.NamedNode(str(KG.titleKey)), ox.NamedNode(str(KG.abstractKey)))
 
 
@@ -127,7 +131,8 @@ def rename_paper(store: ox.Store, old: str, new: str) -> None:
         return
     delete = " ".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
     insert = " ".join(f"{moved(q.subject)} {q.predicate} {moved(q.object)} ." for q in quads)
-    store.update(f"DELETE DATA {{ {delete} }} ; INSERT DATA {{ {insert} }}")
+    with _WRITING:  # not while a BatchLoader's bulk load is going on
+        store.update(f"DELETE DATA {{ {delete} }} ; INSERT DATA {{ {insert} }}")
 
 
 # ---------------------------------------------------------------------------- loading
@@ -244,10 +249,11 @@ class BatchLoader:
 
     def _load(self, data: bytes, quads: int) -> None:
         try:
-            if quads < BULK_LIMIT:
-                self.store.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=self.lenient)
-            else:
-                self.store.load(data, format=ox.RdfFormat.N_QUADS, lenient=self.lenient)
+            with _WRITING:
+                if quads < BULK_LIMIT:
+                    self.store.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=self.lenient)
+                else:
+                    self.store.load(data, format=ox.RdfFormat.N_QUADS, lenient=self.lenient)
         except OSError as exc:
             raise StoreError(f"writing to the store failed: {first_line(exc)}") from None
 
