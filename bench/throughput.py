@@ -83,12 +83,13 @@ def tree_sample(pid: int, cpu: dict[int, float]) -> int:
 
 
 def run_build(corpus: Path, store: Path, workers: int, batch_size: int,
-              variant: str) -> dict[str, float]:
-    """Wall seconds, CPU-seconds, peak tree RSS and load of one build in a child process."""
+              variant: str, source: Path | None = None) -> dict[str, float]:
+    """Wall seconds, CPU-seconds, peak tree RSS and load of one build in a child process;
+    with `source`, the build of the kg package laid out there (see package_dir)."""
     shutil.rmtree(store, ignore_errors=True)
     options = {"batch_size": batch_size, **VARIANTS[variant]}
     command = [sys.executable, __file__, "--run-build", str(corpus), str(store), str(workers),
-               json.dumps(options)]
+               json.dumps(options), str(source or "")]
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -119,8 +120,25 @@ def run_build(corpus: Path, store: Path, workers: int, batch_size: int,
             "main_cpu": result["cpu_self"]}
 
 
-def _child_build(corpus: str, store: str, workers: str, options: str) -> None:
+def package_dir(checkout: Path, into: Path) -> Path:
+    """A folder from which `import kg` imports the checkout's package (its kg/ folder with
+    extractors/, ontology/ and outputs/ inside, as pyproject.toml maps them), made of
+    symbolic links under `into`: put first on sys.path, the build and its workers (which
+    inherit sys.path) run that checkout's code."""
+    root = into / "package"
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "kg").mkdir(parents=True)
+    for entry in (checkout / "kg").iterdir():
+        (root / "kg" / entry.name).symlink_to(entry.resolve())
+    for sub in ("extractors", "ontology", "outputs"):
+        (root / "kg" / sub).symlink_to((checkout / sub).resolve())
+    return root
+
+
+def _child_build(corpus: str, store: str, workers: str, options: str, source: str = "") -> None:
     """The child process of run_build: one build, its summary as a JSON line."""
+    if source:
+        sys.path.insert(0, source)
     from kg.build import build
     from kg.engines import process_engine
 
@@ -153,7 +171,7 @@ def tokenizer_rate(corpus: Path, limit: int) -> tuple[float, int]:
 
 def main(argv: list[str] | None = None) -> None:
     if argv is None and len(sys.argv) > 1 and sys.argv[1] == "--run-build":
-        _child_build(*sys.argv[2:6])
+        _child_build(*sys.argv[2:7])
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
@@ -167,6 +185,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tokenizer-docs", type=int, default=10_000,
                         help="texts the bare tokenizer is timed on (from the smallest corpus)")
     parser.add_argument("--keep-stores", action="store_true")
+    parser.add_argument("--baseline", type=Path, metavar="CHECKOUT",
+                        help="also build each variant with the code of another checkout "
+                             "(e.g. `git worktree add /tmp/kg-before main`), run just before")
     args = parser.parse_args(argv)
 
     try:
@@ -175,6 +196,12 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"throughput.py: {exc}") from None
     print(f"corpus: {args.format}, abstracts from {source}", flush=True)
     rows = []
+    sources: list[tuple[str, Path | None]] = [("", None)]
+    if args.baseline is not None:
+        if not (args.baseline / "kg" / "build.py").is_file():
+            raise SystemExit(f"throughput.py: {args.baseline} is not a checkout of this project")
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        sources.insert(0, ("-baseline", package_dir(args.baseline, args.workdir)))
     for size in args.sizes:
         corpus = args.workdir / f"corpus-{args.format}-{size}"
         if not corpus.is_dir():
@@ -185,24 +212,26 @@ def main(argv: list[str] | None = None) -> None:
             generate(partial, size, args.format, sentences=sentences)
             partial.rename(corpus)
         for variant in args.variants:
-            store = args.workdir / f"store-{args.format}-{size}-{variant}"
-            run = run_build(corpus, store, args.workers, args.batch_size, variant)
-            rows.append((size, variant, run))
-            print(f"built {size} papers ({variant}) in {run['seconds']:.1f} s, "
-                  f"{run['cpu']:.1f} CPU-s, peak RSS {run['rss'] / 2**20:.0f} MB, load "
-                  f"{run['load_before']:.1f} -> {run['load_after']:.1f}", file=sys.stderr,
-                  flush=True)
-            if not args.keep_stores:
-                shutil.rmtree(store, ignore_errors=True)
+            for label, source in sources:
+                name = f"{variant}{label}"
+                store = args.workdir / f"store-{args.format}-{size}-{name}"
+                run = run_build(corpus, store, args.workers, args.batch_size, variant, source)
+                rows.append((size, name, run))
+                print(f"built {size} papers ({name}) in {run['seconds']:.1f} s, "
+                      f"{run['cpu']:.1f} CPU-s, peak RSS {run['rss'] / 2**20:.0f} MB, load "
+                      f"{run['load_before']:.1f} -> {run['load_after']:.1f}", file=sys.stderr,
+                      flush=True)
+                if not args.keep_stores:
+                    shutil.rmtree(store, ignore_errors=True)
     smallest = args.workdir / f"corpus-{args.format}-{min(args.sizes)}"
     tok_rate, tok_docs = tokenizer_rate(smallest, args.tokenizer_docs)
 
     print(f"\nbuild, {args.workers} workers, batch {args.batch_size}, {os.cpu_count()} cores")
-    print(f"{'papers':>8} {'variant':>10} {'wall s':>7} {'papers/s':>9} {'CPU-s':>7} "
+    print(f"{'papers':>8} {'variant':>17} {'wall s':>7} {'papers/s':>9} {'CPU-s':>7} "
           f"{'ms CPU/paper':>13} {'main ms':>8} {'counts s':>9} {'peak RSS MB':>12} {'load':>11} "
           f"{'triples':>10}")
     for size, variant, run in rows:
-        print(f"{size:>8} {variant:>10} {run['seconds']:>7.1f} {size / run['seconds']:>9.0f} "
+        print(f"{size:>8} {variant:>17} {run['seconds']:>7.1f} {size / run['seconds']:>9.0f} "
               f"{run['cpu']:>7.1f} {run['cpu'] / size * 1000:>13.2f} "
               f"{run['main_cpu'] / size * 1000:>8.2f} "
               f"{run['counts_seconds']:>9.1f} {run['rss'] / 2**20:>12.0f} "
