@@ -24,6 +24,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from kg.names import PARTICLES, is_initials, parse_author
 from kg.records import Author, PaperRecord
@@ -74,14 +75,22 @@ def describe(author: Author) -> tuple[str, list[str], bool] | None:
     a name with nothing to key it by."""
     if author.is_organization:
         return None
-    family, given = _parts(author)
+    found = _described(*_parts(author))
+    return None if found is None else (found[0], list(found[1]), found[2])
+
+
+# Every author is described several times a build (both reading passes, resolving
+# initials), and the same names recur across papers: folding and splitting them once each
+# is a sizeable part of the reading (bench/throughput.py).
+@lru_cache(maxsize=1 << 15)
+def _described(family: str | None, given: str | None) -> tuple[str, tuple[str, ...], bool] | None:
     fam = _family_slug(family)
     words, initials_only = given_parts(given)
     if not fam:
         if not words:
             return None
         fam, words, initials_only = "-".join(words), [], False
-    return fam, words, initials_only
+    return fam, tuple(words), initials_only
 
 
 def initials_of(words: list[str]) -> str:

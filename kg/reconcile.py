@@ -22,6 +22,7 @@ properties are links comes from kg.graph; this module parses no IRI.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -51,6 +52,10 @@ BULK_LIMIT = 1_000_000
 GROUP_QUADS = 400_000
 
 _A = ox.NamedNode(str(RDF.type))
+# A build writes from two threads: bulk loads on the BatchLoader's, renames of stored papers
+# on the reading side (adopt_stored_identities). Oxigraph's bulk loader is not made to run
+# beside a transaction, so they take turns.
+_WRITING = threading.Lock()
 _TEXT_KEYS = (ox.NamedNode(str(KG.titleKey)), ox.NamedNode(str(KG.abstractKey)))
 
 
@@ -126,7 +131,8 @@ def rename_paper(store: ox.Store, old: str, new: str) -> None:
         return
     delete = " ".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
     insert = " ".join(f"{moved(q.subject)} {q.predicate} {moved(q.object)} ." for q in quads)
-    store.update(f"DELETE DATA {{ {delete} }} ; INSERT DATA {{ {insert} }}")
+    with _WRITING:  # not while a BatchLoader's bulk load is going on
+        store.update(f"DELETE DATA {{ {delete} }} ; INSERT DATA {{ {insert} }}")
 
 
 # ---------------------------------------------------------------------------- loading
@@ -162,23 +168,35 @@ class BatchLoader:
     groups of up to `group_quads` quads (each group all or nothing), and a batch holding a
     stored paper goes through `load_batch` after the group before it has landed.
 
+    A full group is loaded on a thread of its own while the build goes on reading (Oxigraph
+    releases the GIL while it loads): the build's process would otherwise leave its
+    extraction workers waiting for the next batch during every load. One load runs at a
+    time, in order; its error is raised by the next call. `flush()` loads what is waiting
+    and returns once everything has landed; `close()` waits for a load in flight without
+    raising (for a build that stops early).
+
     Papers do not repeat across the batches of one build (the identity pass merged them);
     if one does, the group holding it is loaded first. Call `flush()` at the end.
     `lenient` skips the loader's IRI validation, for quads the mapper wrote itself.
     """
 
     def __init__(self, store: ox.Store, group_quads: int = GROUP_QUADS,
-                 lenient: bool = False) -> None:
+                 lenient: bool = False, background: bool = True) -> None:
         self.store = store
         self.group_quads = group_quads
         self.lenient = lenient
+        self.background = background
         self._pending: list[bytes] = []
         self._papers: set[str] = set()
         self._quads = 0
+        self._loading: threading.Thread | None = None
+        self._loading_papers: set[str] = set()
+        self._failure: BaseException | None = None
 
     def add(self, result: BatchResult) -> int:
         """Take one batch; returns how many of its papers conflicted with stored ones."""
-        if not self._papers.isdisjoint(result.papers):
+        if not (self._papers.isdisjoint(result.papers)
+                and self._loading_papers.isdisjoint(result.papers)):
             self.flush()
         if _any_stored(self.store, result.papers):
             self.flush()
@@ -187,22 +205,57 @@ class BatchLoader:
         self._papers.update(result.papers)
         self._quads += result.nquads.count(b"\n")
         if self._quads >= self.group_quads:
-            self.flush()
+            self._start_load()
         return 0
 
     def flush(self) -> None:
-        """Load the waiting group."""
+        """Load the waiting group; return once every group has landed."""
+        self._start_load()
+        self._wait()
+
+    def close(self) -> None:
+        """Wait for a load in flight, keeping quiet about its failure (the build is being
+        stopped by another error already)."""
+        if self._loading is not None:
+            self._loading.join()
+            self._loading = None
+
+    def _start_load(self) -> None:
+        self._wait()  # one load at a time, in order
         if not self._pending:
             return
-        data = b"".join(self._pending)
+        data, quads = b"".join(self._pending), self._quads
+        self._loading_papers = self._papers
+        self._pending, self._papers, self._quads = [], set(), 0
+        if not self.background:
+            self._load(data, quads)
+            return
+        self._loading = threading.Thread(target=self._load_reporting, args=(data, quads),
+                                         name="kg-bulk-load")
+        self._loading.start()
+
+    def _wait(self) -> None:
+        self.close()
+        self._loading_papers = set()
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
+
+    def _load_reporting(self, data: bytes, quads: int) -> None:
         try:
-            if self._quads < BULK_LIMIT:
-                self.store.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=self.lenient)
-            else:
-                self.store.load(data, format=ox.RdfFormat.N_QUADS, lenient=self.lenient)
+            self._load(data, quads)
+        except BaseException as exc:  # raised in the build's thread by the next call
+            self._failure = exc
+
+    def _load(self, data: bytes, quads: int) -> None:
+        try:
+            with _WRITING:
+                if quads < BULK_LIMIT:
+                    self.store.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=self.lenient)
+                else:
+                    self.store.load(data, format=ox.RdfFormat.N_QUADS, lenient=self.lenient)
         except OSError as exc:
             raise StoreError(f"writing to the store failed: {first_line(exc)}") from None
-        self._pending, self._papers, self._quads = [], set(), 0
 
 
 def keep_stored_assertions(store: ox.Store, quads: list[ox.Quad]) -> list[ox.Quad]:

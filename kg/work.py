@@ -32,6 +32,9 @@ class BatchResult:
 
     papers: list[str]
     nquads: bytes
+    # The extractor configuration that made the mentions (names the run): the build takes
+    # it from here and so never loads an extractor of its own.
+    config_hash: str = ""
 
 
 Engine = Callable[[Iterable[list[PaperRecord]], str], Iterator[BatchResult]]
@@ -63,13 +66,15 @@ def extract_batch(records: Sequence[PaperRecord]) -> list[list[Mention]]:
 def process_batch(records: Sequence[PaperRecord], base: str = DEFAULT_BASE) -> BatchResult:
     """Extract entities from a batch and map it to quads: the unit of work of every engine."""
     extractor = get_extractor()
-    mapper = GraphMapper(base, extractor.config_hash)
+    config = extractor.config_hash
+    mapper = GraphMapper(base, config)
     lines: list[str] = []
     for record, mentions in zip(records, extractor.extract(records), strict=True):
         lines.extend(mapper.paper_lines(record, mentions))
     # N-Triples lines are N-Quads in the default graph.
     return BatchResult(
-        [f"{mapper.base}{paper_path(r)}" for r in records], "".join(lines).encode("utf-8")
+        [f"{mapper.base}{paper_path(r)}" for r in records], "".join(lines).encode("utf-8"),
+        config,
     )
 
 

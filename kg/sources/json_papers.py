@@ -74,6 +74,13 @@ def what_it_holds(value: object) -> str:
     return f"a single {type(value).__name__} value"
 
 
+_DECODER = json.JSONDecoder()
+
+
+class _Text(str):
+    """The text of a value the scanner found but did not decode."""
+
+
 class _Scanner:
     """Top-level JSON values of a text, and the elements of top-level arrays, one at a
     time: yields (line, text, in_array), or (line, None, in_array) for a value over the
@@ -83,8 +90,12 @@ class _Scanner:
         self.chunks = iter(chunks)
         self.limit = limit
         self.document_limit = document_limit
+        # The text not yet consumed is buf[start:]: consuming a value moves `start` instead
+        # of copying the rest of the chunk (a copy per value made reading quadratic in the
+        # chunk size); the consumed part is dropped when the next chunk is appended.
         self.buf = ""
-        self.line = 1  # line number at buf[0]
+        self.start = 0
+        self.line = 1  # line number at buf[start]
         self.eof = False
 
     def _more(self) -> bool:
@@ -94,54 +105,60 @@ class _Scanner:
         if piece is None:
             self.eof = True
             return False
-        self.buf += piece
+        self.buf = self.buf[self.start:] + piece
+        self.start = 0
         return True
 
+    def _size(self) -> int:
+        return len(self.buf) - self.start
+
     def _drop(self, upto: int) -> None:
-        self.line += self.buf.count("\n", 0, upto)
-        self.buf = self.buf[upto:]
+        self.line += self.buf.count("\n", self.start, self.start + upto)
+        self.start += upto
 
     def _skip_space(self, extra: str = "") -> str | None:
         """Drop white space (and `extra` characters); the next character, None at the end."""
         while True:
-            i = 0
-            while i < len(self.buf) and (self.buf[i] in " \t\r\n" or self.buf[i] in extra):
+            buf, i, end = self.buf, self.start, len(self.buf)
+            while i < end and (buf[i] in " \t\r\n" or buf[i] in extra):
                 i += 1
-            self._drop(i)
-            if self.buf:
-                return self.buf[0]
+            self._drop(i - self.start)
+            if self.start < len(self.buf):
+                return self.buf[self.start]
             if not self._more():
                 return None
 
     def _value_end(self, limit: int) -> tuple[int, bool] | None:
-        """(end of the value at buf[0], whether it was too large); None when the text ends
-        first. A value over the limit is dropped as it is scanned, never held whole."""
-        first = self.buf[0]
+        """(end of the value at buf[start], counted from there, and whether it was too
+        large); None when the text ends first. A value over the limit is dropped as it is
+        scanned, never held whole."""
+        first = self.buf[self.start]
         if first not in "[{\"":
             while True:
-                m = _SCALAR_END_RE.search(self.buf)
+                m = _SCALAR_END_RE.search(self.buf, self.start)
                 if m:
-                    return m.start(), False
-                if len(self.buf) > limit:
-                    return len(self.buf), True
+                    return m.start() - self.start, False
+                if self._size() > limit:
+                    return self._size(), True
                 if not self._more():
-                    return len(self.buf), False
+                    return self._size(), False
+        # `pos` counts from `start`, which _more may move (it keeps buf[start:] the same).
         depth, pos, in_string, dropped = 0, 0, False, False
         while True:
-            m = (_STRING_RE if in_string else _STRUCT_RE).search(self.buf, pos)
+            m = (_STRING_RE if in_string else _STRUCT_RE).search(self.buf, self.start + pos)
             if m is None:
-                if len(self.buf) > limit:  # too large: forget what was scanned
-                    self.line += self.buf.count("\n")
-                    self.buf, pos, dropped = "", 0, True
+                if self._size() > limit:  # too large: forget what was scanned
+                    self.line += self.buf.count("\n", self.start)
+                    self.buf, self.start, pos, dropped = "", 0, 0, True
                 else:
-                    pos = len(self.buf)
+                    pos = self._size()
                 if not self._more():
                     return None
                 continue
-            ch, pos = m.group(), m.end()
+            ch, pos = m.group(), m.end() - self.start
             if in_string:
                 if ch == "\\":
-                    if pos >= len(self.buf) and not self._more():
+                    if pos >= self._size() and not self._more():
                         return None
                     pos += 1
                 else:
@@ -157,7 +174,9 @@ class _Scanner:
                 if depth == 0:
                     return pos, dropped
 
-    def values(self) -> Iterator[tuple[int, str | None, bool]]:
+    def values(self) -> Iterator[tuple[int, object, bool]]:
+        """(line, value, in_array): the decoded value, or _Text to decode, None for a value
+        over the size limit, "" where the text ends inside a value."""
         in_array, first = False, True
         while True:
             ch = self._skip_space(",") if in_array else self._skip_space()
@@ -177,16 +196,31 @@ class _Scanner:
             # A paper in an array or a line has the paper limit; a top-level object may be an
             # API page wrapping many papers.
             # (only the first top-level value: JSON Lines after it are papers).
-            found = self._value_end(self.document_limit if first and not in_array else self.limit)
+            limit = self.document_limit if first and not in_array else self.limit
             first = False
+            if ch in "{[":
+                # The usual case, a whole object already in the buffer, is left to the json
+                # module's scanner (C): it finds the end and decodes in one pass. An object
+                # or array cannot end early, so a success is the whole value; anything else
+                # (cut by the chunk's end, invalid, too large) is scanned below.
+                try:
+                    value, end = _DECODER.raw_decode(self.buf, self.start)
+                except (ValueError, RecursionError):
+                    pass
+                else:
+                    if end - self.start <= limit:
+                        self._drop(end - self.start)
+                        yield line, value, in_array
+                        continue
+            found = self._value_end(limit)
             if found is None:
                 yield line, "", in_array
                 return
             end, too_large = found
             end = max(end, 1)  # a stray "," or "]" is one invalid character, not nothing
-            text = None if too_large else self.buf[:end]
+            text = None if too_large else self.buf[self.start:self.start + end]
             self._drop(end)
-            yield line, text, in_array
+            yield line, _Text(text) if text else text, in_array
 
 
 def _chunks(lines) -> Iterable[str]:
@@ -199,22 +233,24 @@ def read(lines, path: str) -> Iterator[PaperRecord | RecordError]:
     scanner = _Scanner(_chunks(lines), MAX_VALUE_CHARS, MAX_DOCUMENT_CHARS)
     seen_papers = False
     first_value: object = None
-    for line, text, in_array in scanner.values():
-        if text is None:
+    for line, found, in_array in scanner.values():
+        if found is None:
             yield RecordError(path, line, "JSON value over the size limit (4 MiB for a paper); "
                                           "skipped")
             continue
-        if text == "":
+        if found == "":
             yield RecordError(path, line, "truncated JSON: the file ends inside this value")
             continue
-        try:
-            value = json.loads(text)
-        except ValueError as exc:
-            yield RecordError(path, line, f"invalid JSON ({_short(exc)})")
-            continue
-        except RecursionError:
-            yield RecordError(path, line, "invalid JSON (nested too deeply)")
-            continue
+        value = found
+        if isinstance(found, _Text):
+            try:
+                value = json.loads(found)
+            except ValueError as exc:
+                yield RecordError(path, line, f"invalid JSON ({_short(exc)})")
+                continue
+            except RecursionError:
+                yield RecordError(path, line, "invalid JSON (nested too deeply)")
+                continue
         if first_value is None:
             first_value = value
         if is_paper(value):

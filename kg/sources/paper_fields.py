@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from kg.names import parse_author, split_authors
 from kg.records import Author, PaperRecord, SourceRef
@@ -52,8 +53,13 @@ _ISO_PREFIX_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:[T\s].*)?$")
 _ET_AL = {"et al", "et al.", "et.al.", "et. al.", "others", "and others", "…", "..."}
 
 
+_NOT_KEY_RE = re.compile(r"[^a-z0-9]")
+
+
+# The same few dozen field names come back in every record of a file.
+@lru_cache(maxsize=4096)
 def norm_key(key: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", key.lower())
+    return _NOT_KEY_RE.sub("", key.lower())
 
 
 def _fields(obj: dict) -> dict[str, object]:
@@ -67,15 +73,19 @@ def _fields(obj: dict) -> dict[str, object]:
 def _get(fields: dict[str, object], keys: Iterable[str]) -> object:
     for key in keys:
         value = fields.get(key)
-        if value not in (None, "", [], {}):
+        if value:  # the usual case first: one test
+            return value
+        if value not in (None, "", [], {}):  # 0, False
             return value
     return None
 
 
 def _text(value: object) -> str | None:
     """A string from a value that may be a string, a list of strings or {"name": ...}."""
+    if value is None:
+        return None
     if isinstance(value, str):
-        return squash(clean_html(value)) or None
+        return clean_html(value) or None  # (clean_html squashes white space)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, list):
