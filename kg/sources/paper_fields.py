@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TypeGuard
 
 from kg.names import parse_author, split_authors
 from kg.records import Author, PaperRecord, SourceRef
@@ -97,7 +98,7 @@ def _text(value: object) -> str | None:
     return None
 
 
-def is_paper(value: object) -> bool:
+def is_paper(value: object) -> TypeGuard[dict]:
     """A JSON object that describes a paper: it has a title or an abstract."""
     if not isinstance(value, dict):
         return False
