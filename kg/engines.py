@@ -83,9 +83,11 @@ def _in_order(
         yield pending.popleft().result()
 
 
-# A worker's caches (word analyses, normalised keys) fill up with the corpus; replacing each
-# worker after this many batches keeps its memory the same at 10k papers as at 1M.
-BATCHES_PER_WORKER = 16
+# A worker's caches are bounded, but spaCy's StringStore keeps every token string it sees;
+# replacing each worker after this many batches (32k papers) keeps its memory level from
+# 10k papers to 1M. Each replacement loads the extractor again (2-4 CPU-s), which at 16
+# batches cost a tenth of a 20k build's CPU (bench/throughput.py).
+BATCHES_PER_WORKER = 64
 
 
 def process_engine(
