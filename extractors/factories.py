@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from spacy.language import Language
-from spacy.strings import StringStore
 from spacy.tokens import Doc, Span
 
 from kg.extractors.abbreviations import find_definitions
@@ -35,34 +34,13 @@ CANDIDATES_KEY = "kg_candidates"
 ENTITIES_KEY = "kg_entities"
 
 
-class _SpanWriter:
-    """Spans of character ranges, their labels and kb ids passed as StringStore hashes:
-    spaCy makes a Span from hashes about twice as fast as from strings, and the same few
-    labels and group ids recur in every doc."""
-
-    def __init__(self) -> None:
-        self._strings: StringStore | None = None
-        self._hashes: dict[str, int] = {}
-
-    def spans(self, doc: Doc, st: DocState,
-              items: Iterable[tuple[int, int, str, str]]) -> list[Span]:
-        strings = doc.vocab.strings
-        if strings is not self._strings:
-            self._strings, self._hashes = strings, {}
-        hashes = self._hashes
-        out = []
-        for start, end, label, kb_id in items:
-            first, last = st.token_range(start, end)
-            label_hash = hashes.get(label)
-            if label_hash is None:
-                label_hash = hashes[label] = strings.add(label)
-            kb_hash = hashes.get(kb_id)
-            if kb_hash is None:
-                kb_hash = strings.add(kb_id)
-                if len(hashes) < 1 << 16:
-                    hashes[kb_id] = kb_hash
-            out.append(Span(doc, first, last, label=label_hash, kb_id=kb_hash))
-        return out
+def _spans(doc: Doc, st: DocState, items: Iterable[tuple[int, int, str, str]]) -> list[Span]:
+    """Spans of (start, end, label, kb id) character ranges."""
+    out = []
+    for start, end, label, kb_id in items:
+        first, last = st.token_range(start, end)
+        out.append(Span(doc, first, last, label=label, kb_id=kb_id))
+    return out
 
 
 class AbbreviationsComponent:
@@ -109,7 +87,6 @@ class CandidatesComponent:
 
     def __init__(self) -> None:
         self.vocab = shared_vocabulary()
-        self.writer = _SpanWriter()
 
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
@@ -118,7 +95,7 @@ class CandidatesComponent:
                                           self.vocab, st.sentence_starts, st.words)
             st.rules_done = True
         if st.write_spans:
-            doc.spans[CANDIDATES_KEY] = self.writer.spans(doc, st, (
+            doc.spans[CANDIDATES_KEY] = _spans(doc, st, (
                 (c.start, c.end, (group.kind or "model").upper(), f"g{g}")
                 for g, group in enumerate(st.groups) for c in group.members))
         return doc
@@ -130,14 +107,13 @@ class EntitiesComponent:
 
     def __init__(self, *, threshold: float) -> None:
         self.threshold = threshold
-        self.writer = _SpanWriter()
 
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
         names = decide(st.groups, self.threshold)
         st.entities = sorted([*st.fixed, *names], key=lambda r: (r.start, r.end))
         if st.write_spans:
-            doc.spans[ENTITIES_KEY] = self.writer.spans(
+            doc.spans[ENTITIES_KEY] = _spans(
                 doc, st, ((r.start, r.end, r.kind.upper(), r.key) for r in st.entities))
         return doc
 

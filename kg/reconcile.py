@@ -181,11 +181,10 @@ class BatchLoader:
     """
 
     def __init__(self, store: ox.Store, group_quads: int = GROUP_QUADS,
-                 lenient: bool = False, background: bool = True) -> None:
+                 lenient: bool = False) -> None:
         self.store = store
         self.group_quads = group_quads
         self.lenient = lenient
-        self.background = background
         self._pending: list[bytes] = []
         self._papers: set[str] = set()
         self._quads = 0
@@ -227,9 +226,6 @@ class BatchLoader:
         data, quads = b"".join(self._pending), self._quads
         self._loading_papers = self._papers
         self._pending, self._papers, self._quads = [], set(), 0
-        if not self.background:
-            self._load(data, quads)
-            return
         self._loading = threading.Thread(target=self._load_reporting, args=(data, quads),
                                          name="kg-bulk-load")
         self._loading.start()
