@@ -16,10 +16,11 @@ it then splits the doc text into its own words and aligns spans to the tokens.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.util import minibatch
 
 from kg.extractors.abbreviations import find_definitions
 from kg.extractors.candidates import Candidate
@@ -43,7 +44,20 @@ def _spans(doc: Doc, st: DocState, items: Iterable[tuple[int, int, str, str]]) -
     return out
 
 
-class AbbreviationsComponent:
+class _Batched:
+    """`pipe` runs the component over a batch of docs before handing them on: one stage
+    at a time over many docs keeps its code and tables hot, about 3% faster than
+    spaCy's doc-by-doc default (bench/extraction.py)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        raise NotImplementedError
+
+    def pipe(self, docs: Iterable[Doc], *, batch_size: int = 256) -> Iterator[Doc]:
+        for batch in minibatch(docs, batch_size):
+            yield from [self(doc) for doc in batch]
+
+
+class AbbreviationsComponent(_Batched):
     """Schwartz-Hearst definitions: (long start, long end, short start, short end)."""
 
     def __call__(self, doc: Doc) -> Doc:
@@ -55,7 +69,7 @@ class AbbreviationsComponent:
         return doc
 
 
-class VocabularyComponent:
+class VocabularyComponent(_Batched):
     """Known models, datasets, modalities and tasks (the shipped SKOS vocabulary)."""
 
     def __init__(self) -> None:
@@ -69,7 +83,7 @@ class VocabularyComponent:
         return doc
 
 
-class NamesComponent:
+class NamesComponent(_Batched):
     """Rule-found names the vocabulary does not know."""
 
     def __call__(self, doc: Doc) -> Doc:
@@ -81,7 +95,7 @@ class NamesComponent:
         return doc
 
 
-class CandidatesComponent:
+class CandidatesComponent(_Batched):
     """Merge candidate mentions into candidate entities; modality and task mentions are
     final here."""
 
@@ -101,7 +115,7 @@ class CandidatesComponent:
         return doc
 
 
-class EntitiesComponent:
+class EntitiesComponent(_Batched):
     """Keep or drop each candidate entity (classifier scores where present, else the
     rules) and write the final mentions to doc.spans["kg_entities"]."""
 
