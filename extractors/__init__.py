@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
@@ -110,19 +111,23 @@ def _mentions(record: PaperRecord, doc: Doc) -> list[Mention]:
     if not st.entities:
         return []
     text = st.text
-    split = len(record.title or "") + len(FIELD_SEPARATOR)
+    title_end = len(record.title or "")
+    split = title_end + len(FIELD_SEPARATOR)
     starts = st.sentence_starts()
+    sentences: dict[int, tuple[int, int]] = {}  # first offset -> sentence span: mentions share
     out = []
     for r in st.entities:
-        field, base = ("title", 0) if r.end <= split - len(FIELD_SEPARATOR) \
-            else ("abstract", split)
-        s_start, s_end = sentence_of(text, starts, r.start)
+        field, base = ("title", 0) if r.end <= title_end else ("abstract", split)
+        at = starts[bisect_right(starts, r.start) - 1]
+        span = sentences.get(at)
+        if span is None:
+            span = sentences[at] = sentence_of(text, starts, r.start)
         # A sentence never reaches across the title/abstract boundary.
-        limit = len(record.title or "") if field == "title" else len(text) - base
+        limit = title_end if field == "title" else len(text) - base
         out.append(Mention(
             kind=r.kind, entity_key=r.key, name=r.name, surface=r.surface, field=field,
             start=r.start - base, end=r.end - base,
-            sentence_start=max(0, s_start - base), sentence_end=min(limit, s_end - base),
+            sentence_start=max(0, span[0] - base), sentence_end=min(limit, span[1] - base),
             confidence=round(r.confidence, 3), extractor=r.extractor, role=r.role,
             notation=r.notation,
         ))

@@ -51,6 +51,28 @@ class _Ids(dict):
 FEATURE_IDS = _Ids()
 
 
+class _Named(dict):
+    """value -> the feature string "prefix=value", made once. Features repeat across docs;
+    a cached string also keeps its hash, so the id lookup after it is cheap."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def __missing__(self, value: object) -> str:
+        feature = f"{self.prefix}={value}"
+        if len(self) < 1 << 16:
+            self[value] = feature
+        return feature
+
+
+_VERDICT, _GUESS, _MENTIONS = _Named("verdict"), _Named("guess"), _Named("mentions")
+_RULE, _RULE_KIND = _Named("rule"), _Named("rulekind")
+_GAP_LEFT, _GAP_RIGHT = _Named("gapL"), _Named("gapR")
+_LEFT1, _LEFT2, _RIGHT1, _RIGHT2 = _Named("L1"), _Named("L2"), _Named("R1"), _Named("R2")
+_HEAD_RIGHT, _CUE_LEFT = _Named("headR"), _Named("cueL")
+
+
 @lru_cache(maxsize=1 << 16)
 def word_shape(word: str) -> str:
     """"MedSAM" -> "XxX", "U-Net" -> "X-Xx", "KiTS21" -> "XxXd": runs collapsed."""
@@ -111,9 +133,8 @@ def form_features(name: str) -> tuple[str, ...]:
 def group_features(st: DocState, group: Group) -> list[str]:
     """The named features of one candidate entity."""
     rep = group.representative
-    f = ["bias", f"verdict={group.verdict[0] if group.verdict else '-'}",
-         f"guess={group.kind}", f"mentions={min(len(group.members), 4)}",
-         *form_features(rep.surface)]
+    f = ["bias", _VERDICT[group.verdict[0] if group.verdict else "-"], _GUESS[group.kind],
+         _MENTIONS[min(len(group.members), 4)], *form_features(rep.surface)]
     flags = (
         ("intitle", any(c.end <= st.title_end for c in group.members)),
         ("defined", group.long_form is not None),
@@ -131,8 +152,8 @@ def group_features(st: DocState, group: Group) -> list[str]:
     if any(c.family is not None for c in group.members):
         f.append("family")
     for c in group.members:
-        f.append(f"rule={c.rule}")
-        f.append(f"rulekind={c.rule}:{c.kind}")
+        f.append(_RULE[c.rule])
+        f.append(_RULE_KIND[f"{c.rule}:{c.kind}"])
         f.extend(_context(st, c.start, c.end))
     return f
 
@@ -147,23 +168,23 @@ def _context(st: DocState, start: int, end: int) -> list[str]:
     out = []
     before = text[w.ends[a - 1]:start].strip() if a > 0 else "^"
     after = text[end:w.starts[b]].strip() if b < len(lowers) else "$"
-    out.append(f"gapL={before[-2:]}")
-    out.append(f"gapR={after[:2]}")
+    out.append(_GAP_LEFT[before[-2:]])
+    out.append(_GAP_RIGHT[after[:2]])
     if a > 0:
-        out.append(f"L1={lowers[a - 1]}")
+        out.append(_LEFT1[lowers[a - 1]])
     if a > 1:
-        out.append(f"L2={lowers[a - 2]}")
+        out.append(_LEFT2[lowers[a - 2]])
     if b < len(lowers):
-        out.append(f"R1={lowers[b]}")
+        out.append(_RIGHT1[lowers[b]])
     if b + 1 < len(lowers):
-        out.append(f"R2={lowers[b + 1]}")
+        out.append(_RIGHT2[lowers[b + 1]])
     for k in range(b, min(b + 3, len(lowers))):
         if lowers[k] in _HEADS:
-            out.append(f"headR={lowers[k]}")
+            out.append(_HEAD_RIGHT[lowers[k]])
             break
     for k in range(max(0, a - 4), a):
         if lowers[k] in _CUES:
-            out.append(f"cueL={lowers[k]}")
+            out.append(_CUE_LEFT[lowers[k]])
     return out
 
 

@@ -50,6 +50,7 @@ def merge_key(name: str) -> str:
     return loose_key("".join(words))
 
 
+@lru_cache(maxsize=1 << 16)
 def slugify(name: str) -> str:
     """Slug of an entity key: "U-Net" -> "u-net", "UK Biobank" -> "uk-biobank"."""
     slug = _NON_SLUG.sub("-", ascii_fold(name).lower()).strip("-")

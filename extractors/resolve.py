@@ -9,6 +9,7 @@ the strongest cues; names seen only by shape need a shape that is a name on its 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -91,9 +92,24 @@ def _drop_overlaps(cands: list[Candidate]) -> list[Candidate]:
     return kept
 
 
-def _covered(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+class Spans:
+    """Character spans (the modality and task mentions) with a fast overlap lookup: sorted
+    by start, only those starting within the longest span's length are looked at."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = sorted(spans)
+        self.starts = [a for a, _ in self.spans]
+        self.longest = max((b - a for a, b in self.spans), default=0)
+
+    def overlapping(self, start: int, end: int) -> list[tuple[int, int]]:
+        lo = bisect_left(self.starts, start - self.longest)
+        hi = bisect_left(self.starts, end)
+        return [(a, b) for a, b in self.spans[lo:hi] if start < b]
+
+
+def _covered(text: str, start: int, end: int, spans: Spans) -> bool:
     """Is text[start:end] nothing but modality/task mentions and generic words?"""
-    inside = [(a, b) for a, b in spans if a < end and start < b]
+    inside = spans.overlapping(start, end) if spans.spans else None
     if not inside:
         return False
     rest = text[start:end]
@@ -134,7 +150,7 @@ def resolve(
 ) -> tuple[list[Resolved], list[Group]]:
     """Modality and task mentions, and the candidate entities (groups) of one doc."""
     out = vocabulary_mentions(candidates)
-    blocked = [(r.start, r.end) for r in out]
+    blocked = Spans([(r.start, r.end) for r in out])
     names = name_candidates(text, [c for c in candidates if c.strength > 0], blocked)
     by_span, links, weak = link_definitions(text, names, definitions, blocked,
                                             sentence_starts)
@@ -160,7 +176,7 @@ def vocabulary_mentions(candidates: list[Candidate]) -> list[Resolved]:
 
 
 def name_candidates(text: str, candidates: list[Candidate],
-                    blocked: list[tuple[int, int]]) -> list[Candidate]:
+                    blocked: Spans) -> list[Candidate]:
     """Model and dataset candidates that are more than modality/task words, overlaps
     settled."""
     names = [c for c in candidates if c.kind in ("model", "dataset", None)
@@ -173,7 +189,7 @@ Link = tuple[Candidate, Candidate]
 
 def link_definitions(
     text: str, names: list[Candidate], definitions: list[tuple[int, int, int, int]],
-    blocked: list[tuple[int, int]], sentence_starts: Callable[[], list[int]],
+    blocked: Spans, sentence_starts: Callable[[], list[int]],
 ) -> tuple[dict[tuple[int, int], Candidate], list[Link], list[Link]]:
     """Join each "long form (SF)" definition's two sides, minting the missing side.
 

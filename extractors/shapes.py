@@ -52,6 +52,7 @@ DESCRIPTIVE = frozenset(
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def is_description(name: str) -> bool:
     """Only description words: "Large Multimodal Models", "Multi-Task Learning"."""
     words = [w.lower() for w in re.split(r"[\s/]+", name) if w]
@@ -88,6 +89,7 @@ def is_generic(name: str) -> bool:
     return key in generic or (key.endswith("s") and key[:-1] in generic) or key.isdigit()
 
 
+@lru_cache(maxsize=1 << 16)
 def is_acronym(word: str) -> bool:
     """"QFN", "ABCD", "ABC-XYZ": capitals (and digits), two letters at least."""
     return bool(_ACRONYM.match(word)) and sum(ch.isalpha() for ch in word) >= 2
@@ -104,6 +106,7 @@ def is_strong_name(word: str) -> bool:
     return not is_generic(word) and not is_generic(_UNIT_TAIL.sub("", word))
 
 
+@lru_cache(maxsize=1 << 16)
 def has_name_suffix(word: str) -> bool:
     """-Net, -Former, -SAM ... or a dataset size: a name even when seen once."""
     return bool(_MODEL_SUFFIX.search(word) or _DATASET_SUFFIX.search(word))
@@ -127,6 +130,7 @@ def is_plain_title(word: str) -> bool:
     return word[:1].isupper() and word[1:].islower() and word.isalpha()
 
 
+@lru_cache(maxsize=1 << 16)
 def looks_like_dataset(name: str) -> bool:
     return bool(_DATASET_SUFFIX.search(name))
 
@@ -135,5 +139,6 @@ def is_year(word: str) -> bool:
     return bool(_YEAR.match(word))
 
 
+@lru_cache(maxsize=1 << 16)
 def has_letters_and_digits(word: str) -> bool:
     return bool(_LETTERS_DIGITS.match(word))

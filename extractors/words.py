@@ -186,7 +186,7 @@ def split(text: str) -> Words:
     offsets = list(accumulate(map(len, parts)))
     starts, ends, words, gaps = offsets[0:-1:2], offsets[1::2], parts[1::2], parts[2::2]
     fixes = list(map(_FIXES.__getitem__, words))
-    fix = dict(zip(compress(range(len(words)), fixes), compress(fixes, fixes)))
+    fix = dict(zip(compress(range(len(words)), fixes), compress(fixes, fixes), strict=True))
     if "/" in text:
         for a, b in _urls(text):
             for i in range(bisect_left(starts, a), bisect_left(starts, b)):

@@ -51,7 +51,7 @@ class PaperRecord:
     sources: list[SourceRef] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Mention:
     """One occurrence of an entity in a paper's title or abstract.
 
