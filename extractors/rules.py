@@ -72,13 +72,12 @@ class Text:
     def __post_init__(self) -> None:
         w = self.words
         self.starts, self.ends, self.ws, self.lowers = w.starts, w.ends, w.words, w.lowers
+        self.gaps = w.gaps
         self.n = len(w.words)
 
     def gap(self, i: int) -> str:
         """Characters between word i and word i+1 (the rest of the text after the last)."""
-        if i + 1 >= self.n:
-            return self.text[self.ends[i]:] if 0 <= i < self.n else ""
-        return self.text[self.ends[i]:self.starts[i + 1]]
+        return self.gaps[i] if 0 <= i < self.n else ""
 
     def lower(self, i: int) -> str:
         return self.lowers[i] if 0 <= i < len(self.lowers) else ""
