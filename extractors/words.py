@@ -105,6 +105,20 @@ class _FixCache(dict):
 _FIXES = _FixCache()
 
 
+class _LowerCache(dict):
+    """word -> its lower case. The cached string keeps its hash, so the many lookups of
+    lower-cased words later (cue words, vocabulary keys, features) do not hash it again."""
+
+    def __missing__(self, word: str) -> str:
+        lower = word.lower()
+        if len(self) < 1 << 18:
+            self[word] = lower
+        return lower
+
+
+_LOWERS = _LowerCache()
+
+
 def _fix(start: int, word: str) -> list[tuple[int, int, str]]:
     """Words glued by an en dash or a missing space after a full stop are split first
     ("datasets\u2013FooBank", "module.Our"), then each piece is fixed."""
@@ -193,7 +207,7 @@ def split(text: str) -> Words:
                 fix[i] = []
     if fix:
         return _fixed(text, starts, ends, words, gaps, fix)
-    return Words(starts, ends, words, list(map(str.lower, words)), gaps, parts[0])
+    return Words(starts, ends, words, list(map(_LOWERS.__getitem__, words)), gaps, parts[0])
 
 
 def _fixed(text: str, starts: list[int], ends: list[int], words: list[str], gaps: list[str],
@@ -229,7 +243,7 @@ def _fixed(text: str, starts: list[int], ends: list[int], words: list[str], gaps
     for k in touched:
         new_gaps[k] = text[new_ends[k]:new_starts[k + 1] if k < last else len(text)]
     lead = text[:new_starts[0]] if new_starts else text
-    return Words(new_starts, new_ends, new_words, list(map(str.lower, new_words)), new_gaps,
+    return Words(new_starts, new_ends, new_words, list(map(_LOWERS.__getitem__, new_words)), new_gaps,
                  lead)
 
 
