@@ -97,7 +97,7 @@ def _features_forward(model: Model, inputs: tuple[list[Doc], Ragged], is_train: 
                     group.feature_ids = feature_ids(group_features(st, group))
                 ids = group.feature_ids
                 if allowed is not None:
-                    ids = [x for x in ids if x in allowed]
+                    ids = list(filter(allowed.__contains__, ids))
             keys.extend(ids)
             lengths.append(len(ids))
     out = (numpy.asarray(keys, dtype="uint64"), numpy.ones(len(keys), dtype="float32"),

@@ -189,5 +189,4 @@ def _context(st: DocState, start: int, end: int) -> list[str]:
 
 
 def feature_ids(features: list[str]) -> list[int]:
-    ids = FEATURE_IDS
-    return [ids[x] for x in features]
+    return list(map(FEATURE_IDS.__getitem__, features))
