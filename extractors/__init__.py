@@ -10,13 +10,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.extractors import classifier as _classifier  # noqa: F401  (registers kg_classifier)
 from kg.extractors import factories  # noqa: F401  (registers the rule components)
+from kg.extractors.classifier import CandidateClassifier  # (also registers kg_classifier)
 from kg.extractors.state import FIELD_SEPARATOR, state
 from kg.extractors.tokenizer import Tokenizer
 from kg.extractors.vocab import shared_vocabulary
@@ -52,7 +53,8 @@ def build_pipeline(*, classifier: bool = True, classifier_dir: Path | None = Non
         nlp.add_pipe(name)
     weights = classifier_dir or shipped_classifier()
     if classifier and weights is not None:
-        nlp.add_pipe("kg_classifier").from_disk(weights, exclude=["vocab"])
+        classifier_pipe = cast(CandidateClassifier, nlp.add_pipe("kg_classifier"))
+        classifier_pipe.from_disk(weights, exclude=["vocab"])
     nlp.add_pipe("kg_entities", config={"threshold": threshold})
     return nlp
 
@@ -74,7 +76,8 @@ class Extractor:
         generic = resources.files("kg.extractors").joinpath("generic.txt").read_bytes()
         digest.update(generic)
         if "kg_classifier" in self.nlp.pipe_names:
-            digest.update(self.nlp.get_pipe("kg_classifier").model.to_bytes())
+            pipe = cast(CandidateClassifier, self.nlp.get_pipe("kg_classifier"))
+            digest.update(pipe.model.to_bytes())
         return digest.hexdigest()
 
     def extract(self, records: Sequence[PaperRecord]) -> list[list[Mention]]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from typing import cast
 
 import numpy
 from spacy.language import Language
@@ -163,7 +164,8 @@ class CandidateClassifier(SpanCategorizer):
 
     def get_loss(self, examples: Iterable[Example], spans_scores):
         examples = list(examples)
-        loss, d_scores = super().get_loss(examples, spans_scores)
+        _, scores = super().get_loss(examples, spans_scores)
+        d_scores = cast(Floats2d, scores)  # spaCy annotates the gradient as a float
         spans, _ = spans_scores
         offset = 0
         for i, eg in enumerate(examples):
@@ -174,7 +176,7 @@ class CandidateClassifier(SpanCategorizer):
                     if (start, end) in ignored:
                         d_scores[offset + j] = 0.0
             offset += n
-        return float((d_scores ** 2).sum()), d_scores
+        return float((d_scores ** 2).sum(axis=(0, 1))), d_scores
 
 
 @Language.factory(

@@ -92,7 +92,6 @@ def word_shape(word: str) -> str:
 def _span_words(st: DocState, start: int, end: int) -> tuple[int, int]:
     """Index range of the words inside [start, end)."""
     w = st.words
-    assert w is not None
     a = bisect_left(w.starts, start)
     b = bisect_left(w.starts, end)
     return a, b
@@ -161,7 +160,6 @@ def group_features(st: DocState, group: Group) -> list[str]:
 def _context(st: DocState, start: int, end: int) -> list[str]:
     """Words, punctuation and cues around one mention."""
     w = st.words
-    assert w is not None
     text = st.text
     a, b = _span_words(st, start, end)
     lowers = w.lowers

@@ -119,7 +119,7 @@ def match_vocabulary(text: str, words: Words, vocab: Vocabulary) -> list[Candida
     for i in compress(range(n), infos):
         if i < free:
             continue
-        key, phrase, hit, compound = infos[i]  # type: ignore[misc]
+        key, phrase, hit, compound = infos[i]
         span = 1
         # a phrase is tried only when its first two words fit some alias
         if phrase and joined(i) and (lowers[i + 1] in phrase or (

@@ -225,14 +225,15 @@ def link_definitions(
                 continue
             lc = Candidate(ls, le, text[ls:le], kind, 0.85, NAME, "definition", 2, role=role)
             sc = Candidate(ss, se, text[ss:se], kind, 0.85, NAME, "definition", 2, role=role)
-        elif lc is None:
+        elif lc is None and sc is not None:
             if sc.kind not in ("model", "dataset"):
                 continue
             lc = Candidate(ls, le, text[ls:le], sc.kind, 0.85, NAME, "definition", 2)
-        elif sc is None:
+        elif sc is None and lc is not None:
             if lc.kind not in ("model", "dataset"):
                 continue
             sc = Candidate(ss, se, text[ss:se], lc.kind, 0.85, NAME, "definition", 2)
+        assert lc is not None and sc is not None
         for c in (lc, sc):
             if (c.start, c.end) not in by_span:
                 by_span[(c.start, c.end)] = c
@@ -383,9 +384,10 @@ def _guess_kind(members: list[Candidate]) -> str | None:
 def _entity(members: list[Candidate], long_ids: set[int]) -> tuple[str, str, str, str] | None:
     """(kind, key, name, role) of a group of candidates, or None to drop it."""
     entry = next((c.entry for c in members if c.entry is not None), None)
-    if entry is None and any(c.family for c in members):
-        best = max((c for c in members if c.family), key=lambda c: len(c.surface))
-        kind = best.family.kind
+    variants = [(c, c.family) for c in members if c.family is not None]
+    if entry is None and variants:
+        best, family = max(variants, key=lambda pair: len(pair[0].surface))
+        kind = family.kind
         role = "proposed" if any(c.role == "proposed" for c in members) else "used"
         return kind, f"{kind}/{slugify(best.surface)}", best.surface, role
     role = "proposed" if any(c.role == "proposed" for c in members) else "used"

@@ -32,7 +32,7 @@ class DocState:
     def __init__(self, text: str) -> None:
         self.text = text
         self.title_end = max(text.find(FIELD_SEPARATOR), 0)
-        self.words: Words | None = None
+        self.words: Words = split(text)
         self.definitions: list[tuple[int, int, int, int]] = []
         self.candidates: list[Candidate] = []
         self.groups: list[Group] = []
@@ -65,8 +65,6 @@ def state(doc: Doc) -> DocState:
     st = doc.user_data.get(STATE_KEY)
     if st is None:
         st = doc.user_data[STATE_KEY] = DocState(doc.text)
-    if st.words is None:
-        st.words = split(st.text)
     if st.token_starts is None or len(st.token_starts) != len(doc):
         st.token_starts = [t.idx for t in doc]  # a doc from another tokenizer
     return st

@@ -12,13 +12,12 @@ from __future__ import annotations
 import re
 from itertools import compress
 
-from spacy.attrs import IDX
 from spacy.tokens import Doc
 from spacy.util import registry
 from spacy.vocab import Vocab
 
 from kg.extractors.state import STATE_KEY, DocState
-from kg.extractors.words import Words, split
+from kg.extractors.words import Words
 
 _PIECES = re.compile(r"\s+|\S+")
 
@@ -120,15 +119,12 @@ class Tokenizer:
         state = cache.get(text) if cache is not None else None
         if state is None:
             state = DocState(text)
-            state.words = split(text)
             if cache is not None:
                 cache[text] = state
-        w = state.words
-        assert w is not None
-        tokens, spaces = doc_words(w)
+        tokens, spaces = doc_words(state.words)
         orths = list(map(self._orths.__getitem__, tokens))
         doc = Doc(self.vocab, words=orths, spaces=spaces)
-        state.token_starts = doc.to_array(IDX).tolist()  # one C pass
+        state.token_starts = doc.to_array("IDX").tolist()  # one C pass
         doc.user_data[STATE_KEY] = state
         return doc
 

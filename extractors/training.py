@@ -173,7 +173,7 @@ def cross_validate(pairs: Sequence[Pair], k: int = 5, *, seed: int = 0,
     """(record, mentions) for every paper, predicted by a model trained on the other folds."""
     from kg.extractors import Extractor
 
-    out = []
+    out: list[tuple[PaperRecord, list]] = []
     parts = folds(pairs, k, seed)
     with tempfile.TemporaryDirectory() as tmp:
         for f, test in enumerate(parts):

@@ -243,8 +243,8 @@ def _fixed(text: str, starts: list[int], ends: list[int], words: list[str], gaps
     for k in touched:
         new_gaps[k] = text[new_ends[k]:new_starts[k + 1] if k < last else len(text)]
     lead = text[:new_starts[0]] if new_starts else text
-    return Words(new_starts, new_ends, new_words, list(map(_LOWERS.__getitem__, new_words)), new_gaps,
-                 lead)
+    lowers = list(map(_LOWERS.__getitem__, new_words))
+    return Words(new_starts, new_ends, new_words, lowers, new_gaps, lead)
 
 
 def split_words(text: str) -> list[tuple[int, int, str]]:
