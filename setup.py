@@ -41,7 +41,7 @@ def mypyc_extensions(work: Path) -> list:
     try:
         return mypycify([f"kg/extractors/{name}.py" for name in COMPILED]
                         + ["--ignore-missing-imports"],  # spaCy and numpy are not in the build env
-                        target_dir=str(work / "mypyc-c"), group_name="kg_extractors")
+                        target_dir=str(work / "mypyc-c"), group_name="kg.extractors.compiled")
     finally:
         os.chdir(here)
 
