@@ -29,7 +29,9 @@ class DocState:
                  "group_tokens", "fixed", "entities", "rules_done", "token_starts",
                  "write_spans", "_sentences")
 
-    def __init__(self, text: str) -> None:
+    # `text` has a default because copy.deepcopy (spaCy's Doc.copy copies user_data) rebuilds
+    # a mypyc-compiled object through its __init__ before restoring its fields
+    def __init__(self, text: str = "") -> None:
         self.text = text
         self.title_end = max(text.find(FIELD_SEPARATOR), 0)
         self.words: Words = split(text)

@@ -10,6 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import kg.extractors  # noqa: F401  (registers the kg_ components and the tokenizer)
+from kg.extractors import build_pipeline
 from kg.extractors.state import state
 from kg.extractors.tokenizer import Tokenizer
 
@@ -104,3 +105,15 @@ def test_classifier_scores_every_candidate_entity():
     assert kinds.get("Zorbank") == "DATASET"
     # the classifier's own spans carry its decision
     assert {s.label_ for s in doc.spans["kg_classifier"]} <= {"MODEL", "DATASET"}
+
+
+def test_doc_copy_copies_the_state():
+    """spaCy's Doc.copy deep-copies user_data: the copy keeps the words and results, compiled
+    (mypyc) or not."""
+    nlp = build_pipeline(classifier=False)
+    doc = nlp("We train ZorbNet on the FooBank dataset.")
+    copied = doc.copy()
+    original, copy = state(doc), state(copied)
+    assert copy is not original
+    assert copy.text == original.text and copy.words.words == original.words.words
+    assert [e.key for e in copy.entities] == [e.key for e in original.entities]
