@@ -19,6 +19,11 @@ from setuptools import Distribution, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
+# Compile only for the commands that build the package (pip runs `bdist_wheel`); metadata
+# steps (`dist_info`, `egg_info`) and editable installs (`editable_wheel`, `develop`) ask
+# setuptools about extensions too, and would type-check and generate C for nothing.
+BUILDING = (any(command in sys.argv for command in ("bdist_wheel", "build", "build_ext", "install"))
+            and not any(command in sys.argv for command in ("editable_wheel", "develop")))
 # modules of kg.extractors (source folder extractors/) that run once or more per document
 COMPILED = ("abbreviations", "candidates", "decide", "features", "matcher", "normalize",
             "resolve", "rules", "shapes", "state", "tokenizer", "vocab", "words")
@@ -49,10 +54,13 @@ def mypyc_extensions(work: Path) -> list:
 class CompiledBuildExt(build_ext):
     """build_ext that compiles the extractor with mypyc, or nothing when it cannot."""
 
+    def compiling(self) -> bool:
+        return BUILDING and not (os.environ.get("KG_NO_COMPILE")
+                                 or getattr(self, "editable_mode", False) or self.inplace)
+
     def finalize_options(self) -> None:
         # the extension list must exist before setuptools prepares it, here
-        if not (os.environ.get("KG_NO_COMPILE") or getattr(self, "editable_mode", False)
-                or self.inplace):
+        if self.compiling():
             try:
                 work = Path(self.get_finalized_command("build").build_temp).resolve()
                 self.distribution.ext_modules = mypyc_extensions(work)
@@ -61,6 +69,9 @@ class CompiledBuildExt(build_ext):
         super().finalize_options()
 
     def run(self) -> None:
+        if not self.compiling():  # setuptools may ask for an editable build only now
+            self.extensions = []
+            return
         try:
             super().run()
         except (Exception, SystemExit) as error:  # the C compiler failed
@@ -70,7 +81,8 @@ class CompiledBuildExt(build_ext):
 
 
 def _not_compiled(error: BaseException) -> None:
-    print(f"warning: the extractor was not compiled ({error!r}); installing it as plain "
+    reason = f"{type(error).__name__}: {error}"[:200]
+    print(f"warning: the extractor was not compiled ({reason}); installing it as plain "
           "Python, which extracts the same at about 0.8x the speed", file=sys.stderr)
 
 
