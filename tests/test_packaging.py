@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -75,6 +76,8 @@ def _extract(site: Path, listing: Path) -> tuple[str, str]:
 
 
 @pytest.mark.skipif(importlib.util.find_spec("mypyc") is None, reason="mypyc not installed")
+@pytest.mark.skipif(shutil.which((os.environ.get("CC") or "cc").split()[0]) is None,
+                    reason="no C compiler")
 @pytest.mark.skipif(not LISTING.is_file(), reason="../shared/corpus is not here")
 def test_compiled_extractor_extracts_what_its_source_does(wheel, tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
