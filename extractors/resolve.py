@@ -109,7 +109,7 @@ class Spans:
 
 def _covered(text: str, start: int, end: int, spans: Spans) -> bool:
     """Is text[start:end] nothing but modality/task mentions and generic words?"""
-    inside = spans.overlapping(start, end) if spans.spans else None
+    inside = spans.overlapping(start, end)
     if not inside:
         return False
     rest = text[start:end]

@@ -4,6 +4,7 @@ plain-Python source does."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import shutil
@@ -16,8 +17,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LISTING = ROOT.parent / "shared" / "corpus" / "listings" / "000_0cd6e418ca8b9345.txt"
-COMPILED = ("abbreviations", "candidates", "decide", "features", "matcher", "normalize",
-            "resolve", "rules", "shapes", "state", "tokenizer", "vocab", "words")
+
+
+def _compiled_modules() -> tuple[str, ...]:
+    """setup.py's COMPILED, read without running setup.py (importing it would build)."""
+    tree = ast.parse((ROOT / "setup.py").read_text(encoding="utf-8"))
+    value = next(node.value for node in tree.body if isinstance(node, ast.Assign)
+                 and any(getattr(t, "id", None) == "COMPILED" for t in node.targets))
+    return ast.literal_eval(value)
+
+
+COMPILED = _compiled_modules()
 
 
 @pytest.fixture(scope="module")
